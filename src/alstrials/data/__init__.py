@@ -1,0 +1,1 @@
+"""The trial as data: schema, validation, scoring, readers, writers and the simulator."""

@@ -1,0 +1,332 @@
+"""The canonical trial schema: four tidy tables and the :class:`TrialData` that holds them.
+
+Times are in months (30.4375 days). Every table is keyed by ``subject_id`` (a string):
+
+``subjects``  one row per subject: arm, baseline covariates and the calendar month of enrolment.
+``alsfrs``    one row per visit: the 12 ALSFRS-R items (0-4, nullable integers), gastrostomy
+              status and the total (0-48).
+``mri``       one row per scan: three continuous biomarkers and two binary signs whose
+              conjunction is ``composite_sign``.
+``events``    one row per subject: time from baseline to the first of death, tracheostomy or
+              permanent ventilation, or to censoring.
+
+:func:`canonicalize` coerces a user's frames to the canonical dtypes and raises
+:class:`~alstrials.errors.DataValidationError` naming table, column, subject and row when a value
+cannot be coerced. :class:`TrialData` is immutable: methods return new objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import pandas as pd
+
+from alstrials.errors import DataValidationError
+
+if TYPE_CHECKING:
+    from alstrials.data.validate import ValidationReport
+
+__all__ = [
+    "ALSFRS_ITEMS",
+    "TABLES",
+    "SCHEMA",
+    "KEY_COLUMNS",
+    "EVENT_TYPES",
+    "DEFAULT_ARMS",
+    "DAYS_PER_MONTH",
+    "TrialData",
+    "canonicalize",
+    "empty_table",
+]
+
+DAYS_PER_MONTH = 30.4375
+"""Days in an average month (365.25 / 12): the conversion used for every day-based source."""
+
+ALSFRS_ITEMS: tuple[str, ...] = (
+    "q1_speech",
+    "q2_salivation",
+    "q3_swallowing",
+    "q4_handwriting",
+    "q5_cutting",
+    "q6_dressing_hygiene",
+    "q7_turning_in_bed",
+    "q8_walking",
+    "q9_climbing_stairs",
+    "r1_dyspnea",
+    "r2_orthopnea",
+    "r3_respiratory_insufficiency",
+)
+"""The 12 ALSFRS-R items in questionnaire order (Cedarbaum 1999)."""
+
+EVENT_TYPES: tuple[str, ...] = ("death", "tracheostomy", "permanent_ventilation", "censored")
+DEFAULT_ARMS: tuple[str, ...] = ("placebo", "active")
+
+TABLES: tuple[str, ...] = ("subjects", "alsfrs", "mri", "events")
+
+# Canonical dtype of every column, table by table, in canonical column order.
+# "string" columns hold Python str (object dtype), "Int64"/"boolean" are pandas' nullable types
+# (an item may be missing at a visit; a sign may be unread on a scan).
+SCHEMA: dict[str, dict[str, str]] = {
+    "subjects": {
+        "subject_id": "string",
+        "arm": "string",
+        "age": "float64",
+        "sex": "string",
+        "onset_site": "string",
+        "onset_to_baseline_months": "float64",
+        "delta_fs": "float64",
+        "enrollment_month": "float64",
+    },
+    "alsfrs": {
+        "subject_id": "string",
+        "months": "float64",
+        **{item: "Int64" for item in ALSFRS_ITEMS},
+        "gastrostomy": "boolean",
+        "alsfrs_total": "Int64",
+    },
+    "mri": {
+        "subject_id": "string",
+        "months": "float64",
+        "cst_fa": "float64",
+        "precentral_thickness_mm": "float64",
+        "cord_csa_mm2": "float64",
+        "cst_flair_hyperintensity": "boolean",
+        "motor_cortex_swi_hypointensity": "boolean",
+        "composite_sign": "boolean",
+    },
+    "events": {
+        "subject_id": "string",
+        "months": "float64",
+        "event": "bool",
+        "event_type": "string",
+    },
+}
+
+KEY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "subjects": ("subject_id", "arm"),
+    "alsfrs": ("subject_id", "months"),
+    "mri": ("subject_id", "months"),
+    "events": ("subject_id", "months", "event", "event_type"),
+}
+"""Columns that may never hold a missing value."""
+
+
+def empty_table(table: str) -> pd.DataFrame:
+    """An empty DataFrame with the canonical columns and dtypes of ``table``."""
+    return canonicalize(pd.DataFrame(columns=list(SCHEMA[table])), table)
+
+
+def _first_bad(mask: np.ndarray, frame: pd.DataFrame) -> tuple[object, object]:
+    """Row label and subject of the first True in ``mask``."""
+    pos = int(np.flatnonzero(mask)[0])
+    subject = frame["subject_id"].iloc[pos] if "subject_id" in frame.columns else None
+    return frame.index[pos], subject
+
+
+def _coerce_column(series: pd.Series, dtype: str, table: str, column: str,
+                   frame: pd.DataFrame) -> pd.Series:
+    def fail(mask: np.ndarray, what: str) -> DataValidationError:
+        row, subject = _first_bad(mask, frame)
+        value = series.iloc[int(np.flatnonzero(mask)[0])]
+        n_bad = int(mask.sum())
+        return DataValidationError(
+            f"table '{table}', column '{column}', subject {subject!r}, row {row!r}: "
+            f"value {value!r} is not {what} ({n_bad} such row(s)); fix or remove these values.",
+            table=table, column=column, subject=subject, row=row,
+        )
+
+    if dtype == "string":
+        missing = series.isna().to_numpy()
+        out = series.astype(object).where(~missing, None)
+        out = out.map(lambda v: v if v is None or isinstance(v, str) else _as_text(v))
+        return out.astype(object)
+    if dtype == "float64":
+        numeric = pd.to_numeric(series, errors="coerce")
+        bad = (numeric.isna() & series.notna()).to_numpy()
+        if bad.any():
+            raise fail(bad, "a number")
+        return numeric.astype("float64")
+    if dtype == "Int64":
+        numeric = pd.to_numeric(series, errors="coerce")
+        bad = (numeric.isna() & series.notna()).to_numpy()
+        if bad.any():
+            raise fail(bad, "a number")
+        values = numeric.to_numpy(dtype=float, na_value=np.nan)
+        fractional = np.isfinite(values) & (values != np.round(values))
+        if fractional.any():
+            raise fail(fractional, "an integer")
+        missing = np.isnan(values)
+        ints = np.where(missing, 0, values).astype(np.int64)
+        return pd.Series(pd.arrays.IntegerArray(ints, missing), index=series.index)
+    if dtype in ("boolean", "bool"):
+        parsed = series.map(_as_bool)
+        bad = (parsed.isna() & series.notna()).to_numpy()
+        if bad.any():
+            raise fail(bad, "true/false")
+        if dtype == "bool":
+            missing = parsed.isna().to_numpy()
+            if missing.any():
+                raise fail(missing, "true/false (missing)")
+            return parsed.astype(bool)
+        return parsed.astype("boolean")
+    raise ValueError(f"unknown canonical dtype {dtype!r}")  # programming error, not user input
+
+
+def _as_text(value: object) -> str:
+    """Text of an identifier: integral floats lose their '.0' (CSV readers make 1 into 1.0)."""
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+_TRUE = {"true", "t", "yes", "y", "1", "1.0"}
+_FALSE = {"false", "f", "no", "n", "0", "0.0"}
+
+
+def _as_bool(value: object) -> object:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return pd.NA
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer | float | np.floating):
+        return bool(value) if value in (0, 1) else pd.NA
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    return pd.NA
+
+
+def canonicalize(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Return ``frame`` with the canonical columns of ``table`` first, coerced to their dtypes.
+
+    Extra columns are kept after the canonical ones, unchanged. The index is reset to
+    0..n-1 so that "row" in messages is the position in the table.
+
+    Raises
+    ------
+    DataValidationError
+        A canonical column is missing, or a value cannot be coerced to the column's dtype.
+    """
+    if table not in SCHEMA:
+        raise ValueError(f"unknown table {table!r}; expected one of {TABLES}")
+    if not isinstance(frame, pd.DataFrame):
+        raise DataValidationError(
+            f"table '{table}' must be a pandas DataFrame, got {type(frame).__name__}",
+            table=table,
+        )
+    spec = SCHEMA[table]
+    missing = [c for c in spec if c not in frame.columns]
+    if missing:
+        raise DataValidationError(
+            f"table '{table}' is missing required column(s) {missing} (column '{missing[0]}', "
+            f"subject None, row None); the canonical columns are {list(spec)}.",
+            table=table, column=missing[0],
+        )
+    frame = frame.reset_index(drop=True)
+    out = {c: _coerce_column(frame[c], spec[c], table, c, frame) for c in spec}
+    extras = {c: frame[c] for c in frame.columns if c not in spec}
+    return pd.DataFrame({**out, **extras}, index=frame.index)
+
+
+@dataclass(frozen=True, eq=False)
+class TrialData:
+    """An ALS trial as four canonical tables (see the module docstring).
+
+    Build it with :meth:`from_frames` (coerces dtypes) or from the readers
+    (:func:`alstrials.read_trial`, :func:`alstrials.read_proact`), or get one from
+    :func:`alstrials.simulate_trial` / :func:`alstrials.load_example`.
+
+    Examples
+    --------
+    >>> import alstrials as at
+    >>> trial = at.load_example()
+    >>> trial.subjects.columns[:3].tolist()
+    ['subject_id', 'arm', 'age']
+    """
+
+    subjects: pd.DataFrame
+    alsfrs: pd.DataFrame
+    mri: pd.DataFrame
+    events: pd.DataFrame
+    arms: tuple[str, ...] = DEFAULT_ARMS
+    metadata: Mapping[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def from_frames(
+        cls,
+        subjects: pd.DataFrame,
+        alsfrs: pd.DataFrame,
+        mri: pd.DataFrame | None = None,
+        events: pd.DataFrame | None = None,
+        *,
+        arms: tuple[str, ...] | None = None,
+        metadata: Mapping[str, object] | None = None,
+    ) -> TrialData:
+        """Coerce four user frames to the canonical schema (``mri`` may be None: no scans).
+
+        ``arms`` is the declared set of arm labels, reference arm first; by default
+        ("placebo", "active") when the data use those labels, else the sorted labels found.
+        """
+        tables = {
+            "subjects": canonicalize(subjects, "subjects"),
+            "alsfrs": canonicalize(alsfrs, "alsfrs"),
+            "mri": empty_table("mri") if mri is None else canonicalize(mri, "mri"),
+            "events": empty_table("events") if events is None else canonicalize(events, "events"),
+        }
+        if arms is None:
+            found = [a for a in pd.unique(tables["subjects"]["arm"].dropna())]
+            arms = DEFAULT_ARMS if set(found) <= set(DEFAULT_ARMS) else tuple(sorted(found))
+        return cls(**tables, arms=tuple(arms), metadata=dict(metadata or {}))
+
+    def table(self, name: str) -> pd.DataFrame:
+        """The table called ``name`` (one of :data:`TABLES`)."""
+        if name not in TABLES:
+            raise KeyError(f"unknown table {name!r}; expected one of {TABLES}")
+        return getattr(self, name)
+
+    @property
+    def n_subjects(self) -> int:
+        return len(self.subjects)
+
+    def validate(self, *, lenient: bool = False) -> ValidationReport:
+        """Check the trial against the schema's rules.
+
+        Strict (default): raise :class:`~alstrials.errors.DataValidationError` at the first
+        broken rule. Lenient: set offending rows aside and return them in the report's exclusion
+        log together with the cleaned trial (``report.data``).
+        """
+        from alstrials.data.validate import validate_trial
+
+        return validate_trial(self, lenient=lenient)
+
+    def write(self, path: str | Path, *, format: Literal["csv", "parquet"] = "csv") -> Path:
+        """Write the four tables (and a small ``trial.json``) to the folder ``path``."""
+        from alstrials.data.io import write_trial
+
+        return write_trial(self, path, format=format)
+
+    def replace(self, **tables: pd.DataFrame) -> TrialData:
+        """A copy with some tables replaced (already canonical frames)."""
+        current = {name: getattr(self, name) for name in TABLES}
+        current.update(tables)
+        return TrialData(**current, arms=self.arms, metadata=dict(self.metadata))
+
+    def __repr__(self) -> str:
+        n_events = int(self.events["event"].sum()) if len(self.events) else 0
+        return (
+            f"TrialData({self.n_subjects} subjects, arms {list(self.arms)}, "
+            f"{len(self.alsfrs)} ALSFRS-R visits, {len(self.mri)} MRI scans, "
+            f"{n_events} events)"
+        )
+
+    def _repr_html_(self) -> str:
+        counts = pd.DataFrame(
+            {"rows": [len(getattr(self, t)) for t in TABLES]}, index=list(TABLES)
+        )
+        return f"<p><b>{self!r}</b></p>" + counts.to_html()
