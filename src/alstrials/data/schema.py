@@ -41,6 +41,8 @@ __all__ = [
     "TrialData",
     "canonicalize",
     "empty_table",
+    "EXCLUSION_COLUMNS",
+    "exclusion_log",
 ]
 
 DAYS_PER_MONTH = 30.4375
@@ -66,6 +68,16 @@ EVENT_TYPES: tuple[str, ...] = ("death", "tracheostomy", "permanent_ventilation"
 DEFAULT_ARMS: tuple[str, ...] = ("placebo", "active")
 
 TABLES: tuple[str, ...] = ("subjects", "alsfrs", "mri", "events")
+
+EXCLUSION_COLUMNS: tuple[str, ...] = ("table", "row", "subject_id", "reason")
+"""Columns of an exclusion log: one row per set-aside row (``row`` is its position in the
+source table as read, before anything was removed)."""
+
+
+def exclusion_log(records: list[dict[str, object]] | None = None) -> pd.DataFrame:
+    """An exclusion log DataFrame from ``records`` (dicts with :data:`EXCLUSION_COLUMNS`)."""
+    frame = pd.DataFrame(records or [], columns=list(EXCLUSION_COLUMNS))
+    return frame.astype({"table": object, "subject_id": object, "reason": object})
 
 # Canonical dtype of every column, table by table, in canonical column order.
 # "string" columns hold Python str (object dtype), "Int64"/"boolean" are pandas' nullable types
@@ -132,6 +144,8 @@ def _coerce_column(series: pd.Series, dtype: str, table: str, column: str,
     def fail(mask: np.ndarray, what: str) -> DataValidationError:
         row, subject = _first_bad(mask, frame)
         value = series.iloc[int(np.flatnonzero(mask)[0])]
+        value = value.item() if hasattr(value, "item") else value
+        subject = subject.item() if hasattr(subject, "item") else subject
         n_bad = int(mask.sum())
         return DataValidationError(
             f"table '{table}', column '{column}', subject {subject!r}, row {row!r}: "
@@ -256,6 +270,8 @@ class TrialData:
     events: pd.DataFrame
     arms: tuple[str, ...] = DEFAULT_ARMS
     metadata: Mapping[str, object] = field(default_factory=dict)
+    exclusions: pd.DataFrame = field(default_factory=exclusion_log)
+    """Rows set aside by a reader or by lenient validation (see :func:`exclusion_log`)."""
 
     @classmethod
     def from_frames(
@@ -267,6 +283,7 @@ class TrialData:
         *,
         arms: tuple[str, ...] | None = None,
         metadata: Mapping[str, object] | None = None,
+        exclusions: pd.DataFrame | None = None,
     ) -> TrialData:
         """Coerce four user frames to the canonical schema (``mri`` may be None: no scans).
 
@@ -282,7 +299,12 @@ class TrialData:
         if arms is None:
             found = [a for a in pd.unique(tables["subjects"]["arm"].dropna())]
             arms = DEFAULT_ARMS if set(found) <= set(DEFAULT_ARMS) else tuple(sorted(found))
-        return cls(**tables, arms=tuple(arms), metadata=dict(metadata or {}))
+        return cls(
+            **tables,
+            arms=tuple(arms),
+            metadata=dict(metadata or {}),
+            exclusions=exclusion_log() if exclusions is None else exclusions,
+        )
 
     def table(self, name: str) -> pd.DataFrame:
         """The table called ``name`` (one of :data:`TABLES`)."""
@@ -312,10 +334,12 @@ class TrialData:
         return write_trial(self, path, format=format)
 
     def replace(self, **tables: pd.DataFrame) -> TrialData:
-        """A copy with some tables replaced (already canonical frames)."""
+        """A copy with some tables replaced (already canonical frames); exclusions kept."""
         current = {name: getattr(self, name) for name in TABLES}
         current.update(tables)
-        return TrialData(**current, arms=self.arms, metadata=dict(self.metadata))
+        return TrialData(
+            **current, arms=self.arms, metadata=dict(self.metadata), exclusions=self.exclusions
+        )
 
     def __repr__(self) -> str:
         n_events = int(self.events["event"].sum()) if len(self.events) else 0

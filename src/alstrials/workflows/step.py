@@ -1,0 +1,56 @@
+"""What an analysis step is, and the collector of the files it writes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from alstrials.data.schema import TrialData
+
+__all__ = ["Step", "Outputs"]
+
+
+class Outputs:
+    """Collects the files a step writes under one folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.files: list[Path] = []
+
+    def table(self, name: str, frame: pd.DataFrame, *, index: bool = True) -> Path:
+        path = self.folder / "tables" / f"{name}.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(path, index=index, lineterminator="\n", float_format="%.10g")
+        self.files.append(path)
+        return path
+
+    def figure(self, name: str, ax_or_fig) -> Path:  # noqa: ANN001
+        fig = getattr(ax_or_fig, "figure", ax_or_fig)
+        path = self.folder / "figures" / f"{name}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Software": None})
+        plt.close(fig)
+        self.files.append(path)
+        return path
+
+    def text(self, name: str, content: str) -> Path:
+        path = self.folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content)
+        self.files.append(path)
+        return path
+
+
+@dataclass(frozen=True)
+class Step:
+    """One analysis: a name, a one-line description and the function that runs it."""
+
+    name: str
+    description: str
+    run: Callable[[TrialData, Outputs], None]
+
+
