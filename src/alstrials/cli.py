@@ -48,8 +48,8 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     from alstrials.data.simulate import simulate_trial
     from alstrials.data.simulate.scenario import scenario_from_toml
 
-    scenario = scenario_from_toml(args.scenario) if args.scenario else {}
-    trial = simulate_trial(n_per_arm=args.n_per_arm, seed=args.seed, **scenario)
+    scenario = scenario_from_toml(args.scenario) if args.scenario else None
+    trial = simulate_trial(n_per_arm=args.n_per_arm, seed=args.seed, scenario=scenario)
     trial.validate()
     folder = trial.write(args.out, format=args.format)
     print(f"{trial!r}\nwritten to {folder.resolve()} ({args.format})")
@@ -118,7 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--format", choices=("csv", "parquet"), default="csv",
                      help="file format (default: %(default)s)")
     sim.add_argument("--scenario", default=None,
-                     help="TOML file of scenario parameters overriding the defaults")
+                     help="TOML file whose [scenario] table overrides the simulator's "
+                     "defaults (parameters: docs/simulator.md)")
     sim.set_defaults(func=_cmd_simulate)
 
     val = sub.add_parser("validate", help="check a trial folder against the schema",
@@ -132,6 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="exclusion-log rows to print (default: %(default)s)")
     val.set_defaults(func=_cmd_validate)
 
+    from alstrials.cli_power import add_power_parser
+
+    add_power_parser(sub)
     return parser
 
 

@@ -1,0 +1,87 @@
+"""MRI series: three continuous biomarkers correlated with the functional decline, two signs.
+
+Model
+-----
+``zeta_i`` is the subject's standardised random slope (``u1_i / sigma_u``, positive = slower
+decline); ``Z`` are independent standard normals; ``t`` is the scan time in years (months/12)::
+
+    FA_i(t)   = fa0_i + g_i t + e,   fa0_i = mu_fa + sd_fa (r_fa zeta_i + sqrt(1 - r_fa^2) Z1)
+                                     g_i   = mu_g + sd_g (r_g zeta_i + sqrt(1 - r_g^2) Z2)
+    CT_i(t)   = ct0_i + mu_ct t + e, ct0_i = mu_ct0 + sd_ct0 Z3
+    CSA_i(t)  = a0_i + a1_i t + e,   a0_i  = mu_a0 + sd_a0 Z4
+                                     a1_i  = mu_a1 + sd_a1 (r_a zeta_i + sqrt(1 - r_a^2) Z5)
+
+with scan-level errors ``e ~ N(0, noise_sd^2)`` of each biomarker. ``r_fa`` = cst_fa_slope_corr
+(baseline FA lower in faster progressors), ``r_g`` = cst_fa_change_slope_corr, ``r_a`` =
+cord_csa_slope_corr. FA is clipped to [0, 1], thickness and area to positive values.
+Values are rounded (FA 4 decimals, thickness 3, area 2) so they are platform-stable and
+round-trip through CSV. The FLAIR and SWI signs (and their conjunction, ``composite_sign``) are
+stable subject traits drawn in :mod:`~alstrials.data.simulate.baseline`: every scan of a
+subject reads the same.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from alstrials.data.simulate.scenario import Scenario
+
+__all__ = ["simulate_mri_values"]
+
+
+def simulate_mri_values(
+    slope_z: np.ndarray, months: np.ndarray, sc: Scenario, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
+    """Biomarker values on the full scan grid.
+
+    Parameters
+    ----------
+    slope_z : ndarray, shape (n,)
+        Standardised random slopes.
+    months : ndarray, shape (n, V)
+        Scan times (months).
+    sc : Scenario
+        The scenario.
+    rng : numpy.random.Generator
+        The MRI stream (5 draws per subject and 3 per grid cell, whatever the parameters).
+
+    Returns
+    -------
+    dict of ndarray, shape (n, V)
+        ``cst_fa``, ``precentral_thickness_mm``, ``cord_csa_mm2``.
+
+    Examples
+    --------
+    >>> v = simulate_mri_values(np.zeros(2), np.array([[0.0, 6.0], [0.0, 6.0]]), Scenario(),
+    ...                         np.random.default_rng(0))
+    >>> sorted(v), v["cst_fa"].shape
+    (['cord_csa_mm2', 'cst_fa', 'precentral_thickness_mm'], (2, 2))
+    """
+    n = len(slope_z)
+    z = rng.standard_normal((n, 5))
+    e = rng.standard_normal((3,) + months.shape)
+    years = months / 12.0
+    zeta = slope_z[:, None]
+
+    def mix(r: float, other: np.ndarray) -> np.ndarray:
+        return r * zeta + np.sqrt(1.0 - r**2) * other[:, None]
+
+    fa0 = sc.cst_fa_mean + sc.cst_fa_sd * mix(sc.cst_fa_slope_corr, z[:, 0])
+    fa_change = sc.cst_fa_change_per_year + sc.cst_fa_change_sd * mix(
+        sc.cst_fa_change_slope_corr, z[:, 1]
+    )
+    fa = np.clip(fa0 + fa_change * years + sc.cst_fa_noise_sd * e[0], 0.0, 1.0)
+
+    ct0 = sc.thickness_mean_mm + sc.thickness_sd_mm * z[:, 2:3]
+    ct = ct0 + sc.thickness_change_per_year_mm * years + sc.thickness_noise_sd_mm * e[1]
+
+    a0 = sc.cord_csa_mean_mm2 + sc.cord_csa_sd_mm2 * z[:, 3:4]
+    a1 = sc.cord_csa_change_per_year_mm2 + sc.cord_csa_change_sd_mm2 * mix(
+        sc.cord_csa_slope_corr, z[:, 4]
+    )
+    csa = a0 + a1 * years + sc.cord_csa_noise_sd_mm2 * e[2]
+    return {
+        "cst_fa": np.round(fa, 4),
+        "precentral_thickness_mm": np.round(np.maximum(ct, 0.01), 3),
+        "cord_csa_mm2": np.round(np.maximum(csa, 0.01), 2),
+    }

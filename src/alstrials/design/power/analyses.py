@@ -1,0 +1,186 @@
+"""Analyses a simulated trial can be put through, each reduced to one test of the arm effect.
+
+Every analysis takes a :class:`~alstrials.data.schema.TrialData` and returns a
+:class:`ReplicateOutcome`: the estimate of the treatment effect on its natural scale, its
+standard error, the test statistic and the two-sided p-value. The reference arm is
+``trial.arms[0]``; effects are "second arm minus reference" (slopes, differences) or "second arm
+versus reference" (log hazard ratios).
+
+=========================  ==============================================================
+name                       test
+=========================  ==============================================================
+``lmm_slope``              LMM ``alsfrs_total ~ months * arm``, random intercept and slope;
+                           Wald test of the ``months:arm`` coefficient (slope difference)
+``mmrm``                   MMRM of the change from baseline at nominal visits with the
+                           baseline total as covariate; difference at the last visit
+``cox``                    Cox model ``~ arm``; Wald test of the log hazard ratio
+``logrank``                log-rank test; estimate = Cox log hazard ratio
+``joint``                  joint model of ALSFRS-R (current value) and survival; arm effect on
+                           the slope in the longitudinal submodel
+``cafs``                   CAFS at the last scheduled month; rank-sum test
+``finkelstein_schoenfeld`` Finkelstein-Schoenfeld test (survival, then ALSFRS-R change)
+=========================  ==============================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from alstrials.data.schema import TrialData
+from alstrials.errors import DesignError
+
+__all__ = ["ReplicateOutcome", "ANALYSES", "TRUTH", "get_analysis", "register_analysis",
+           "long_frame", "true_effect"]
+
+
+@dataclass(frozen=True)
+class ReplicateOutcome:
+    """One simulated trial's test of the arm effect."""
+
+    estimate: float
+    se: float
+    statistic: float
+    p: float
+    converged: bool = True
+
+
+def _wald(estimate: float, se: float, converged: bool = True) -> ReplicateOutcome:
+    z = estimate / se if se > 0 else np.nan
+    return ReplicateOutcome(float(estimate), float(se), float(z),
+                            float(2 * stats.norm.sf(abs(z))), converged)
+
+
+def long_frame(trial: TrialData) -> pd.DataFrame:
+    """ALSFRS-R visits with the subject's arm, as floats, visits with a total only."""
+    data = trial.alsfrs[["subject_id", "months", "alsfrs_total"]].merge(
+        trial.subjects[["subject_id", "arm"]], on="subject_id")
+    data = data[data["alsfrs_total"].notna()].copy()
+    data["alsfrs_total"] = data["alsfrs_total"].to_numpy(dtype=float)
+    data["arm"] = pd.Categorical(data["arm"], categories=list(trial.arms))
+    return data.reset_index(drop=True)
+
+
+def _arm_term(index: pd.Index, prefix: str = "") -> str:
+    matches = [t for t in index if t.startswith(prefix) and "arm" in t]
+    if len(matches) != 1:
+        raise DesignError(f"could not find the arm term among {list(index)}")
+    return matches[0]
+
+
+def lmm_slope(trial: TrialData) -> ReplicateOutcome:
+    from alstrials.models.lmm import fit_lmm
+
+    fit = fit_lmm(long_frame(trial), "alsfrs_total ~ months * arm", group="subject_id",
+                  random="~months", reml=True)
+    row = fit.fixed.loc[_arm_term(fit.fixed.index, "months:")]
+    return _wald(row["estimate"], row["se"], fit.converged)
+
+
+def _survival_frame(trial: TrialData) -> pd.DataFrame:
+    data = trial.events.merge(trial.subjects[["subject_id", "arm"]], on="subject_id")
+    data["active"] = (data["arm"] != trial.arms[0]).astype(float)
+    data["event"] = data["event"].astype(bool)
+    return data
+
+
+def cox(trial: TrialData) -> ReplicateOutcome:
+    from alstrials.models.survival import fit_cox
+
+    fit = fit_cox(_survival_frame(trial), duration="months", event="event", formula="active")
+    row = fit.coef.loc["active"]
+    return _wald(row["estimate"], row["se"], fit.converged)
+
+
+def logrank(trial: TrialData) -> ReplicateOutcome:
+    from alstrials.models.survival import fit_cox
+    from alstrials.models.survival import logrank as logrank_test
+
+    data = _survival_frame(trial)
+    test = logrank_test(data, duration="months", event="event", by="arm")
+    fit = fit_cox(data, duration="months", event="event", formula="active")
+    row = fit.coef.loc["active"]
+    return ReplicateOutcome(float(row["estimate"]), float(row["se"]),
+                            float(test.statistic), float(test.p), fit.converged)
+
+
+def mmrm(trial: TrialData) -> ReplicateOutcome:
+    from alstrials.models.mmrm import fit_mmrm
+
+    data = long_frame(trial)
+    schedule = np.asarray(trial.metadata.get("visit_months",
+                                             np.unique(np.round(data["months"]))), dtype=float)
+    nearest = schedule[np.abs(data["months"].to_numpy()[:, None] - schedule[None, :]).argmin(1)]
+    data["visit"] = nearest
+    data = data.drop_duplicates(["subject_id", "visit"])
+    base = data[data["visit"] == schedule.min()].set_index("subject_id")["alsfrs_total"]
+    data["base"] = data["subject_id"].map(base)
+    data = data[(data["visit"] > schedule.min()) & data["base"].notna()].copy()
+    data["change"] = data["alsfrs_total"] - data["base"]
+    data["arm"] = data["arm"].astype(str)
+    fit = fit_mmrm(data, outcome="change", visit="visit", group="subject_id", arm="arm",
+                   covariates=("base",))
+    last = fit.effects.iloc[-1]
+    return _wald(last["estimate"], last["se"], fit.converged)
+
+
+ANALYSES: dict[str, Callable[[TrialData], ReplicateOutcome]] = {
+    "lmm_slope": lmm_slope,
+    "mmrm": mmrm,
+    "cox": cox,
+    "logrank": logrank,
+}
+"""Built-in analyses by name (more are registered by :func:`register_analysis`)."""
+
+
+def _last_visit_difference(truth: dict, scenario: dict) -> float:
+    return float(truth["slope_difference"]) * float(max(scenario["visit_months"]))
+
+
+TRUTH: dict[str, Callable[[dict, dict], float]] = {
+    "lmm_slope": lambda truth, scenario: float(truth["slope_difference"]),
+    "mmrm": _last_visit_difference,
+    "cox": lambda truth, scenario: float(truth["log_treatment_hr"]),
+    "logrank": lambda truth, scenario: float(truth["log_treatment_hr"]),
+}
+"""The true effect each built-in analysis estimates, from the simulator's ``metadata``
+(``truth`` and ``scenario``). Cox/log-rank: the hazard ratio conditional on the other terms of
+the simulated hazard; the marginal HR a trial estimates is closer to 1 (non-collapsibility), so
+their "bias" also measures that gap. MMRM: slope difference times the last scheduled month,
+ignoring floor effects."""
+
+
+def true_effect(analysis: str | Callable, metadata: dict) -> float | None:
+    """The true effect of ``analysis`` in a simulated trial's metadata, when known."""
+    rule = TRUTH.get(analysis) if isinstance(analysis, str) else None
+    if rule is None or "truth" not in metadata:
+        return None
+    try:
+        return rule(dict(metadata["truth"]), dict(metadata.get("scenario", {})))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def register_analysis(name: str, function: Callable[[TrialData], ReplicateOutcome],
+                      truth: Callable[[dict, dict], float] | None = None) -> None:
+    """Add an analysis under ``name`` (for use with ``at.power.simulate(analysis=name)``),
+    optionally with the rule giving its true effect from a simulated trial's metadata."""
+    ANALYSES[name] = function
+    if truth is not None:
+        TRUTH[name] = truth
+
+
+def get_analysis(analysis: str | Callable[[TrialData], ReplicateOutcome]
+                 ) -> Callable[[TrialData], ReplicateOutcome]:
+    """The analysis function for a name or a callable."""
+    if callable(analysis):
+        return analysis
+    try:
+        return ANALYSES[analysis]
+    except KeyError:
+        raise DesignError(f"unknown analysis {analysis!r}; choose one of {sorted(ANALYSES)} "
+                          "or pass a function trial -> ReplicateOutcome") from None

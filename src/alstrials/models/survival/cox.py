@@ -1,0 +1,455 @@
+"""Cox proportional hazards regression: :func:`fit_cox` and :class:`CoxResult`.
+
+Model: the hazard of row ``i`` in stratum ``s`` at time ``t`` is
+:math:`\\lambda_i(t) = \\lambda_{0s}(t)\\exp(x_i^\\top\\beta)`, with :math:`\\lambda_{0s}` left
+unspecified. :math:`\\beta` maximises the partial likelihood (Efron or Breslow handling of tied
+event times; see :mod:`alstrials.models.survival.cox_engine`). With ``start`` the data are in
+counting-process form: row ``i`` is at risk on ``(start_i, stop_i]`` and covariates may change
+between a subject's rows (time-varying covariates, delayed entry).
+
+Variance: model-based :math:`\\mathcal I(\\hat\\beta)^{-1}`; robust (``robust=True`` or
+``cluster=``) the Lin-Wei sandwich :math:`D^\\top D` with :math:`D` the dfbeta residuals
+(score residuals times :math:`\\mathcal I^{-1}`), summed within clusters first.
+Baseline cumulative hazard (R ``survfit.coxph`` default): at the covariate means, Efron-adjusted
+increments :math:`\\sum_l 1/(R_k - f_l E_k)` (Breslow: :math:`d_k/R_k`); survival
+:math:`S_0(t) = \\exp(-\\Lambda_0(t))`.
+
+References
+----------
+Cox DR (1972). Regression models and life-tables. JRSS B 34:187-220.
+Lin DY, Wei LJ (1989). The robust inference for the Cox proportional hazards model. JASA 84.
+Therneau TM, Grambsch PM (2000). Modeling Survival Data. Springer.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from formulaic import model_matrix
+from scipy import stats
+
+from alstrials._results import ResultMixin, convergence_note
+from alstrials.errors import ConvergenceWarning, DataValidationError, DataWarning
+from alstrials.models.survival import cox_engine as engine
+from alstrials.models.survival._data import (
+    as_events,
+    as_names,
+    as_times,
+    group_codes,
+    require_columns,
+)
+from alstrials.models.survival.concordance import harrell_c
+
+__all__ = ["fit_cox", "CoxResult", "CoxDesign"]
+
+_TIES = ("efron", "breslow")
+
+
+@dataclass(frozen=True, eq=False)
+class CoxDesign:
+    """The data as the engine saw them (rows after dropping missing values)."""
+
+    x: np.ndarray  # centred at ``means``
+    means: np.ndarray
+    reference: np.ndarray  # default covariate profile: means, 0 for 0/1 columns (as R)
+    stop: np.ndarray
+    start: np.ndarray | None
+    event: np.ndarray
+    strata: np.ndarray
+    strata_labels: list[str]
+    strata_columns: list[str]
+    index: Any  # RiskSetIndex
+    model_spec: Any  # formulaic ModelSpec, to build newdata rows
+    row_labels: pd.Index
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class CoxResult(ResultMixin):
+    """A fitted Cox model. Build with :func:`fit_cox`.
+
+    Attributes
+    ----------
+    coef : DataFrame
+        Indexed by covariate; columns ``estimate se hr hr_low hr_high z p`` (``se`` is the robust
+        SE when the fit is robust, then ``naive_se`` holds the model-based one).
+    vcov : DataFrame
+        Covariance of the estimates (robust when robust).
+    loglik, loglik_null : float
+        Log partial likelihood at the estimate and at beta = 0.
+    tests : DataFrame
+        Likelihood-ratio, Wald and score tests of beta = 0 (``statistic df p``).
+    """
+
+    coef: pd.DataFrame
+    vcov: pd.DataFrame
+    naive_vcov: pd.DataFrame
+    loglik: float
+    loglik_null: float
+    tests: pd.DataFrame
+    ties: str
+    robust: bool
+    formula: str
+    n_obs: int
+    n_subjects: int
+    n_events: int
+    converged: bool
+    iterations: int
+    message: str
+    _design: CoxDesign = field(repr=False)
+    _baseline: pd.DataFrame = field(repr=False)
+
+    def __repr__(self) -> str:
+        rob = ", robust SE" if self.robust else ""
+        return (
+            f"CoxResult(~ {self.formula}, ties={self.ties}{rob}: {self.n_subjects} subjects, "
+            f"{self.n_obs} observations, {self.n_events} events; "
+            f"{convergence_note(self.converged, self.message)})"
+        )
+
+    def summary(self) -> pd.DataFrame:
+        """The coefficient table (a copy of :attr:`coef`)."""
+        return self.coef.copy()
+
+    @property
+    def params(self) -> pd.Series:
+        return self.coef["estimate"]
+
+    @cached_property
+    def concordance(self) -> float:
+        """Harrell's C as R's ``coxph`` reports it (ties in the predictor count 1/2)."""
+        d = self._design
+        eta = d.x @ self.coef["estimate"].to_numpy()
+        return harrell_c(d.stop, d.event, eta, strata=d.strata, start=d.start)
+
+    def baseline_cumulative_hazard(
+        self, at: Mapping[str, Any] | pd.DataFrame | None = None
+    ) -> pd.DataFrame:
+        """Cumulative hazard at each distinct time (R ``survfit.coxph`` defaults).
+
+        Parameters
+        ----------
+        at : mapping or one-row DataFrame, optional
+            Covariate values (raw data columns, as in the formula). Default: the covariate
+            means of the fitted data, except 0 for 0/1 indicator columns (dummy variables,
+            binary covariates), exactly as R's ``survfit(fit)`` uses ``fit$means``.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``stratum time n_risk n_event cumhaz survival``.
+        """
+        out = self._baseline.copy()
+        d = self._design
+        if at is None:
+            shift = float((d.reference - d.means) @ self.coef["estimate"].to_numpy())
+        else:
+            frame = pd.DataFrame([at]) if isinstance(at, Mapping) else at
+            shift = float(self._linear_predictor(frame)[0])
+        out["cumhaz"] = out["cumhaz"] * np.exp(shift)
+        out["survival"] = np.exp(-out["cumhaz"])
+        return out
+
+    def baseline_survival(self, at: Mapping[str, Any] | pd.DataFrame | None = None) -> pd.DataFrame:
+        """Survival exp(-cumulative hazard) at each distinct time; see
+        :meth:`baseline_cumulative_hazard`."""
+        return self.baseline_cumulative_hazard(at)
+
+    def _linear_predictor(self, newdata: pd.DataFrame) -> np.ndarray:
+        """(x - means) beta for raw covariate rows."""
+        x = self._design.model_spec.get_model_matrix(newdata)
+        x = _drop_intercept(pd.DataFrame(x)).to_numpy(dtype=float)
+        return (x - self._design.means) @ self.coef["estimate"].to_numpy()
+
+    def predict_survival(self, newdata: pd.DataFrame, times: Sequence[float]) -> pd.DataFrame:
+        """Survival probabilities ``S(t | x) = exp(-Lambda_0s(t) exp((x - mean) beta))``.
+
+        Parameters
+        ----------
+        newdata : DataFrame
+            One row per profile, with the formula's covariate columns (and the strata columns
+            when the model is stratified).
+        times : sequence of float
+            Times at which to evaluate the survival curve.
+
+        Returns
+        -------
+        DataFrame
+            Rows = ``newdata`` index, columns = ``times``.
+        """
+        d = self._design
+        t_eval = np.asarray(times, dtype=float)
+        lp = self._linear_predictor(newdata)
+        if d.strata_columns:
+            require_columns(newdata, d.strata_columns, "newdata")
+            keys = newdata[d.strata_columns].astype(str).agg(", ".join, axis=1).to_numpy()
+        else:
+            keys = np.array(["all"] * len(newdata))
+        base = self._baseline
+        out = np.empty((len(newdata), t_eval.shape[0]))
+        for s in np.unique(keys):
+            if s not in d.strata_labels:
+                raise DataValidationError(
+                    f"newdata stratum {s!r} was not in the fitted data; strata are "
+                    f"{d.strata_labels}."
+                )
+            b = base[base["stratum"] == s]
+            pos = np.searchsorted(b["time"].to_numpy(), t_eval, side="right") - 1
+            ch = np.where(pos >= 0, b["cumhaz"].to_numpy()[np.maximum(pos, 0)], 0.0)
+            rows = keys == s
+            out[rows] = np.exp(-np.outer(np.exp(lp[rows]), ch))
+        return pd.DataFrame(out, index=newdata.index, columns=t_eval)
+
+
+def _drop_intercept(x: pd.DataFrame) -> pd.DataFrame:
+    return x.drop(columns=[c for c in x.columns if c == "Intercept"])
+
+
+def fit_cox(
+    data: pd.DataFrame,
+    duration: str,
+    event: str,
+    formula: str,
+    start: str | None = None,
+    ties: str = "efron",
+    strata: str | Sequence[str] | None = None,
+    robust: bool = False,
+    *,
+    cluster: str | None = None,
+    alpha: float = 0.05,
+    max_iter: int = 30,
+    tol: float = 1e-10,
+) -> CoxResult:
+    """Fit a Cox proportional hazards model by Newton-Raphson.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per subject, or per (start, stop] interval when ``start`` is given.
+    duration : str
+        Column of follow-up (stop) times.
+    event : str
+        Column of event indicators (True/1 = event at ``duration``).
+    formula : str
+        Right-hand side, e.g. ``"age + sex"`` or ``"~ age + C(ph_ecog)"`` (formulaic syntax;
+        no intercept is fitted).
+    start : str, optional
+        Column of interval start times (counting-process data).
+    ties : {"efron", "breslow"}
+        Handling of tied event times.
+    strata : str or list of str, optional
+        Columns defining strata with separate baseline hazards.
+    robust : bool
+        Lin-Wei robust (sandwich) variance, one cluster per row unless ``cluster`` is given.
+    cluster : str, optional
+        Column of cluster ids (e.g. subject id for counting-process rows); implies robust.
+    alpha : float
+        Two-sided level of the hazard ratio intervals.
+    max_iter, tol : int, float
+        Newton-Raphson limits (see :func:`~alstrials.models.survival.cox_engine.newton_raphson`).
+
+    Returns
+    -------
+    CoxResult
+
+    References
+    ----------
+    Cox (1972); Efron (1977); Lin & Wei (1989); Therneau & Grambsch (2000).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from alstrials.models.survival import fit_cox
+    >>> d = pd.DataFrame({"t": [5, 8, 3, 9, 12, 4, 7, 10], "e": [1, 1, 0, 1, 0, 1, 1, 0],
+    ...                   "x": [0.2, -1.0, 0.5, -0.3, -1.2, 1.0, 0.1, -0.8]})
+    >>> fit = fit_cox(d, "t", "e", "x")
+    >>> round(float(fit.coef.loc["x", "estimate"]), 4)
+    3.1845
+    """
+    if ties not in _TIES:
+        raise ValueError(f"ties must be one of {_TIES}, got {ties!r}")
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+    strata_cols = as_names(strata)
+    needed = [
+        duration,
+        event,
+        *([start] if start else []),
+        *strata_cols,
+        *([cluster] if cluster else []),
+    ]
+    require_columns(data, needed)
+    if not data.index.is_unique:
+        data = data.reset_index(drop=True)  # rows are then named by position in messages
+    rhs = formula.split("~", 1)[1] if "~" in formula else formula
+    rhs = rhs.strip()
+    if not rhs:
+        raise ValueError("formula has no covariates; give e.g. 'age + sex'")
+    mm = model_matrix(rhs, data)
+    x_frame = _drop_intercept(pd.DataFrame(mm))
+    if x_frame.shape[1] == 0:
+        raise ValueError(f"formula {formula!r} produced no covariate columns")
+    kept = data.loc[x_frame.index]
+    key_na = kept[needed].isna().any(axis=1).to_numpy()
+    n_dropped = len(data) - len(kept) + int(key_na.sum())
+    if n_dropped:
+        warnings.warn(
+            f"{n_dropped} row(s) with missing values in the model's columns were dropped; "
+            "use data[data[cols].isna().any(axis=1)] to look at them.",
+            DataWarning,
+            stacklevel=2,
+        )
+        kept, x_frame = kept.loc[~key_na], x_frame.loc[~key_na]
+    if len(kept) == 0:
+        raise DataValidationError("no rows left after dropping missing values")
+    stop = as_times(kept, duration, allow_negative=start is not None)
+    ev = as_events(kept, event)
+    start_v = None
+    if start is not None:
+        start_v = as_times(kept, start, allow_negative=True)
+        bad = start_v >= stop
+        if bad.any():
+            row = kept.index[int(np.flatnonzero(bad)[0])]
+            raise DataValidationError(
+                f"column '{start}', row {row!r}: start must be before stop ('{duration}') "
+                f"({int(bad.sum())} such row(s)); drop zero-length intervals.",
+                column=start,
+                row=row,
+            )
+    if not ev.any():
+        raise DataValidationError(f"column '{event}' has no events; a Cox model needs events.")
+    s_codes, s_labels = group_codes(kept, strata_cols)
+    x_raw = x_frame.to_numpy(dtype=float)
+    means = x_raw.mean(axis=0)
+    binary = np.all((x_raw == 0) | (x_raw == 1), axis=0)
+    x = x_raw - means
+    idx = engine.build_index(stop, ev, s_codes, start_v, ties)
+    fit = engine.newton_raphson(idx, x, max_iter=max_iter, tol=tol)
+    if not fit.converged:
+        warnings.warn(
+            f"Cox fit did not converge ({fit.message}); estimates are unreliable. Check for "
+            "covariates that perfectly predict events, rescale covariates, or raise max_iter.",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    names = list(x_frame.columns)
+    p = len(names)
+    try:
+        naive = np.linalg.inv(fit.evaluation.information)
+    except np.linalg.LinAlgError:
+        naive = np.full((p, p), np.nan)
+    robust = robust or cluster is not None
+    vcov = naive
+    if robust:
+        dfbeta = engine.score_residuals(idx, x, fit.beta, fit.evaluation) @ naive
+        if cluster is not None:
+            ccodes, _ = pd.factorize(kept[cluster])
+            summed = np.zeros((int(ccodes.max()) + 1, p))
+            np.add.at(summed, ccodes, dfbeta)
+            dfbeta = summed
+        vcov = dfbeta.T @ dfbeta
+    se = np.sqrt(np.diag(vcov))
+    z = fit.beta / se
+    zq = stats.norm.ppf(1 - alpha / 2)
+    with np.errstate(over="ignore"):  # a diverging fit gives infinite limits, honestly
+        hr_low, hr_high = np.exp(fit.beta - zq * se), np.exp(fit.beta + zq * se)
+    coef = pd.DataFrame(
+        {
+            "estimate": fit.beta,
+            "se": se,
+            "hr": np.exp(fit.beta),
+            "hr_low": hr_low,
+            "hr_high": hr_high,
+            "z": z,
+            "p": 2 * stats.norm.sf(np.abs(z)),
+        },
+        index=pd.Index(names, name="covariate"),
+    )
+    if robust:
+        coef.insert(2, "naive_se", np.sqrt(np.diag(naive)))
+        coef.insert(3, "robust_se", se)
+    lr = 2 * (fit.evaluation.loglik - fit.loglik_null)
+    wald = (
+        float(fit.beta @ np.linalg.solve(vcov, fit.beta))
+        if np.all(np.isfinite(vcov))
+        else float("nan")
+    )
+    tests = pd.DataFrame(
+        {"statistic": [lr, wald, fit.score_test], "df": [p, p, p]},
+        index=pd.Index(["likelihood_ratio", "wald", "score"], name="test"),
+    )
+    tests["p"] = stats.chi2.sf(tests["statistic"], tests["df"])
+    design = CoxDesign(
+        x=x,
+        means=means,
+        reference=np.where(binary, 0.0, means),
+        stop=stop,
+        start=start_v,
+        event=ev,
+        strata=s_codes,
+        strata_labels=s_labels,
+        strata_columns=strata_cols,
+        index=idx,
+        model_spec=mm.model_spec,
+        row_labels=kept.index,
+    )
+    n_subjects = int(kept[cluster].nunique()) if cluster is not None else len(kept)
+    return CoxResult(
+        coef=coef,
+        vcov=pd.DataFrame(vcov, index=names, columns=names),
+        naive_vcov=pd.DataFrame(naive, index=names, columns=names),
+        loglik=fit.evaluation.loglik,
+        loglik_null=fit.loglik_null,
+        tests=tests,
+        ties=ties,
+        robust=robust,
+        formula=rhs,
+        n_obs=len(kept),
+        n_subjects=n_subjects,
+        n_events=int(ev.sum()),
+        converged=fit.converged,
+        iterations=fit.iterations,
+        message=fit.message,
+        _design=design,
+        _baseline=_baseline_table(design, fit),
+    )
+
+
+def _baseline_table(d: CoxDesign, fit: engine.CoxFit) -> pd.DataFrame:
+    """Baseline cumulative hazard at the covariate means, at every distinct stop time."""
+    idx = d.index
+    h, _ = engine.group_hazard(idx, fit.evaluation)
+    frames = []
+    for code, label in enumerate(d.strata_labels):
+        in_s = d.strata == code
+        times = np.unique(d.stop[in_s])
+        stops = np.sort(d.stop[in_s])
+        n_risk = stops.shape[0] - np.searchsorted(stops, times, side="left")
+        if d.start is not None:
+            starts = np.sort(d.start[in_s])
+            n_risk = n_risk - (starts.shape[0] - np.searchsorted(starts, times, side="left"))
+        g = idx.group_stratum == code
+        gt, gh, gn = idx.group_time[g], h[g], idx.group_size[g]
+        pos = np.searchsorted(times, gt)
+        inc = np.zeros(times.shape[0])
+        n_event = np.zeros(times.shape[0], dtype=np.int64)
+        inc[pos], n_event[pos] = gh, gn
+        cumhaz = np.cumsum(inc)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "stratum": label,
+                    "time": times,
+                    "n_risk": n_risk,
+                    "n_event": n_event,
+                    "cumhaz": cumhaz,
+                    "survival": np.exp(-cumhaz),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)

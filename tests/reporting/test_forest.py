@@ -1,0 +1,65 @@
+"""Tests of alstrials.reporting.forest.forest_plot."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from alstrials.errors import DataValidationError
+from alstrials.reporting.forest import forest_plot
+
+
+def coef_table(shift: float = 1.0) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "estimate": np.log([0.7, 1.4]) * shift,
+            "se": [0.17, 0.12],
+            "hr": [0.7 * shift, 1.4],
+            "hr_low": [0.5 * shift, 1.1],
+            "hr_high": [0.98 * shift, 1.8],
+            "z": [-2.1, 2.8],
+            "p": [0.036, 0.005],
+        },
+        index=pd.Index(["arm[active]", "delta_fs"], name="covariate"),
+    )
+
+
+def test_single_table_on_given_axes():
+    fig, ax = plt.subplots()
+    out = forest_plot(coef_table(), ax=ax, labels={"delta_fs": "delta-FS"})
+    assert out is ax
+    assert ax.get_xscale() == "log"
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["arm[active]", "delta-FS"]
+    # Point estimates drawn at the HRs, first covariate on top.
+    line = ax.lines[0]
+    np.testing.assert_allclose(line.get_xdata(), [0.7, 1.4])
+    assert line.get_ydata()[0] > line.get_ydata()[1]
+    # Reference line at 1 and one annotation per row.
+    assert any(np.allclose(ln.get_xdata(), [1, 1]) for ln in ax.lines)
+    assert len(ax.texts) == 2 and ax.texts[0].get_text() == "0.70 (0.50-0.98)"
+    plt.close(fig)
+
+
+def test_several_models_get_legend_and_offsets():
+    tables = {"unadjusted": coef_table(), "adjusted": coef_table(0.9).iloc[:1]}
+    ax = forest_plot(tables)
+    assert ax.get_legend() is not None
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["unadjusted", "adjusted"]
+    # The two models' "arm[active]" rows sit at different heights around the same tick.
+    y_unadj, y_adj = ax.lines[0].get_ydata()[0], ax.lines[3].get_ydata()[0]
+    assert y_unadj != y_adj and abs(y_unadj - y_adj) < 0.5
+    np.testing.assert_allclose(ax.lines[3].get_xdata(), [0.63])
+    plt.close(ax.figure)
+
+
+def test_bad_tables():
+    with pytest.raises(DataValidationError, match="lacks column\\(s\\) \\['hr_low'\\]"):
+        forest_plot(coef_table().drop(columns="hr_low"))
+    bad = coef_table()
+    bad.loc["delta_fs", "hr_low"] = 0.0
+    with pytest.raises(DataValidationError, match="row 'delta_fs', column 'hr_low'"):
+        forest_plot(bad)
+    plt.close("all")
