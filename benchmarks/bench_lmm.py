@@ -52,8 +52,13 @@ def time_lme4(data):
         script = Path(tmp) / "fit.R"
         data.to_csv(csv, index=False)
         script.write_text(R_SCRIPT)
-        run = subprocess.run(["Rscript", str(script), str(csv)], capture_output=True, text=True,
-                             check=True, timeout=600)
+        run = subprocess.run(
+            ["Rscript", str(script), str(csv)],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=600,
+        )
     return json.loads(run.stdout.strip().splitlines()[-1])
 
 
@@ -65,30 +70,39 @@ def main() -> None:
     args = parser.parse_args()
     have_r = shutil.which("Rscript") is not None and not args.no_r
     fit_lmm(example_data(50, seed=0), FORMULA, "subject_id", "~months")  # warm-up (imports)
-    print(f"{'subjects':>8} {'rows':>7} {'fit_lmm best/med s':>19} {'MixedLM s':>10} "
-          f"{'speed-up':>9} {'max rel diff':>13} {'lme4 s':>8}")
+    print(
+        f"{'subjects':>8} {'rows':>7} {'fit_lmm best/med s':>19} {'MixedLM s':>10} "
+        f"{'speed-up':>9} {'max rel diff':>13} {'lme4 s':>8}"
+    )
     for n in args.sizes:
         data = example_data(n, seed=2024 + n)
         best, med, res = best_of(
-            lambda data=data: fit_lmm(data, FORMULA, "subject_id", "~months"), args.repeats)
+            lambda data=data: fit_lmm(data, FORMULA, "subject_id", "~months"), args.repeats
+        )
         t0 = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # MixedLM's own optimiser warnings
-            sm = smf.mixedlm(FORMULA, data, groups=data["subject_id"],
-                             re_formula="~months").fit(reml=True)
+            sm = smf.mixedlm(FORMULA, data, groups=data["subject_id"], re_formula="~months").fit(
+                reml=True
+            )
         t_sm = time.perf_counter() - t0
         ours = res.fixed.loc[list(sm.fe_params.index), "estimate"].to_numpy()
         rel = float(np.max(np.abs(ours - sm.fe_params.to_numpy()) / np.abs(sm.fe_params)))
         lme4 = "skipped"
         if have_r:
             r = time_lme4(data)
-            rel_r = float(np.max(np.abs(res.fixed["estimate"].to_numpy() - r["fixef"])
-                                 / np.abs(r["fixef"])))
+            rel_r = float(
+                np.max(np.abs(res.fixed["estimate"].to_numpy() - r["fixef"]) / np.abs(r["fixef"]))
+            )
             lme4 = f"{r['elapsed']:.3f} (max rel diff {rel_r:.1e})"
-        print(f"{n:>8} {res.n_obs:>7} {best:>9.3f}/{med:<9.3f} {t_sm:>10.2f} "
-              f"{t_sm / best:>8.0f}x {rel:>13.1e} {lme4:>8}")
-        print(f"         converged={res.converged} grad_norm={res.grad_norm:.1e} "
-              f"MixedLM converged={sm.converged}")
+        print(
+            f"{n:>8} {res.n_obs:>7} {best:>9.3f}/{med:<9.3f} {t_sm:>10.2f} "
+            f"{t_sm / best:>8.0f}x {rel:>13.1e} {lme4:>8}"
+        )
+        print(
+            f"         converged={res.converged} grad_norm={res.grad_norm:.1e} "
+            f"MixedLM converged={sm.converged}"
+        )
     if not have_r:
         print("R lme4: skipped (Rscript not found or --no-r)")
 

@@ -211,8 +211,10 @@ def test_invariants(info: list[float], boundary: str, gamma: float) -> None:
     pu, _ = crossing_probabilities(d.upper, np.full(d.k, -np.inf), d.info, 0.0)
     np.testing.assert_allclose(np.cumsum(pu), ca, atol=1e-7)
     assert d.inflation >= 1 - 1e-6  # integration error is about 1e-7
-    if boundary in ("obrien-fleming", "ld-obrien-fleming"):
-        assert np.all(np.diff(d.upper) < 0)  # O'Brien-Fleming boundaries decrease
+    if boundary == "obrien-fleming":
+        # C / sqrt(t) decreases. (Not asserted for the Lan-DeMets version: with two close
+        # looks late in the trial, e.g. t = (0.95, 1), its last boundary can be the larger.)
+        assert np.all(np.diff(d.upper) < 0)
 
 
 @settings(max_examples=10, deadline=None)

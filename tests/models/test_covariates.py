@@ -15,17 +15,22 @@ from alstrials.models.lmm import fit_lmm
 
 @pytest.fixture
 def tables():
-    visits = pd.DataFrame({
-        "subject_id": ["a", "a", "a", "a", "b", "b", "c"],
-        "months": [0.0, 3.0, 6.0, 12.0, 0.0, 6.0, 2.0],
-        "alsfrs_total": [40, 38, 35, 30, 44, 41, 39],
-    }, index=[10, 11, 12, 13, 20, 21, 30])
-    scans = pd.DataFrame({
-        "subject_id": ["a", "a", "b", "b"],
-        "months": [1.0, 6.0, 0.0, 5.5],
-        "cst_fa": [0.50, 0.45, 0.55, np.nan],
-        "composite_sign": pd.array([False, True, False, True], dtype="boolean"),
-    })
+    visits = pd.DataFrame(
+        {
+            "subject_id": ["a", "a", "a", "a", "b", "b", "c"],
+            "months": [0.0, 3.0, 6.0, 12.0, 0.0, 6.0, 2.0],
+            "alsfrs_total": [40, 38, 35, 30, 44, 41, 39],
+        },
+        index=[10, 11, 12, 13, 20, 21, 30],
+    )
+    scans = pd.DataFrame(
+        {
+            "subject_id": ["a", "a", "b", "b"],
+            "months": [1.0, 6.0, 0.0, 5.5],
+            "cst_fa": [0.50, 0.45, 0.55, np.nan],
+            "composite_sign": pd.array([False, True, False, True], dtype="boolean"),
+        }
+    )
     return visits, scans
 
 
@@ -33,11 +38,13 @@ def test_last_value_at_or_before_visit(tables):
     visits, scans = tables
     out = carry_forward(visits, scans, columns=["cst_fa", "composite_sign"])
     assert list(out.index) == list(visits.index)
-    np.testing.assert_array_equal(out["cst_fa"].to_numpy(),
-                                  [np.nan, 0.50, 0.45, 0.45, 0.55, np.nan, np.nan])
+    np.testing.assert_array_equal(
+        out["cst_fa"].to_numpy(), [np.nan, 0.50, 0.45, 0.45, 0.55, np.nan, np.nan]
+    )
     # a scan on the visit day counts (a at 6, b at 0); b's latest scan (5.5) has a missing FA
-    np.testing.assert_array_equal(out["scan_months"].to_numpy(),
-                                  [np.nan, 1.0, 6.0, 6.0, 0.0, 5.5, np.nan])
+    np.testing.assert_array_equal(
+        out["scan_months"].to_numpy(), [np.nan, 1.0, 6.0, 6.0, 0.0, 5.5, np.nan]
+    )
     assert str(out["composite_sign"].dtype) == "boolean"
     assert out["composite_sign"].tolist()[1:6] == [False, True, True, False, True]
     assert out["alsfrs_total"].equals(visits["alsfrs_total"])
@@ -46,8 +53,9 @@ def test_last_value_at_or_before_visit(tables):
 def test_max_gap(tables):
     visits, scans = tables
     out = carry_forward(visits, scans, columns=["cst_fa"], max_gap=3.0)
-    np.testing.assert_array_equal(out["cst_fa"].to_numpy(),
-                                  [np.nan, 0.50, 0.45, np.nan, 0.55, np.nan, np.nan])
+    np.testing.assert_array_equal(
+        out["cst_fa"].to_numpy(), [np.nan, 0.50, 0.45, np.nan, 0.55, np.nan, np.nan]
+    )
 
 
 def test_default_columns_and_no_scan_time(tables):
@@ -83,8 +91,13 @@ def test_negative_max_gap(tables):
 )
 def test_matches_brute_force(visit_times, scan_times):
     visits = pd.DataFrame({"subject_id": "s", "months": np.array(visit_times, dtype=float)})
-    scans = pd.DataFrame({"subject_id": "s", "months": np.array(scan_times, dtype=float),
-                          "x": np.arange(len(scan_times), dtype=float) * 10})
+    scans = pd.DataFrame(
+        {
+            "subject_id": "s",
+            "months": np.array(scan_times, dtype=float),
+            "x": np.arange(len(scan_times), dtype=float) * 10,
+        }
+    )
     out = carry_forward(visits, scans, columns=["x"])
     for t, got in zip(visit_times, out["x"], strict=True):
         before = [(s, 10.0 * j) for j, s in enumerate(scan_times) if s <= t]

@@ -28,8 +28,11 @@ def res(data) -> LMMResult:
 @pytest.mark.parametrize("reml", [True, False])
 @pytest.mark.parametrize(
     ("random", "theta"),
-    [("~1", [0.7]), ("~months", [1.3, -0.2, 0.4]),
-     ("~months + I(months**2)", [1.1, 0.2, -0.05, 0.3, 0.01, 0.02])],
+    [
+        ("~1", [0.7]),
+        ("~months", [1.3, -0.2, 0.4]),
+        ("~months + I(months**2)", [1.1, 0.2, -0.05, 0.3, 0.01, 0.02]),
+    ],
 )
 def test_analytic_gradient_matches_finite_differences(data, reml, random, theta):
     stats = prepare(build_design(data, "y ~ months * arm", "subject_id", random))
@@ -84,12 +87,23 @@ def test_row_order_does_not_matter(data, res):
 def test_fitted_and_predict(res, data):
     np.testing.assert_allclose(res.predict(data), res.fitted, rtol=1e-10)
     placebo = (data["arm"] == "placebo").to_numpy(dtype=float)
-    X = pd.DataFrame({"Intercept": 1.0, "months": data["months"], "arm[T.placebo]": placebo,
-                      "months:arm[T.placebo]": data["months"] * placebo})
+    X = pd.DataFrame(
+        {
+            "Intercept": 1.0,
+            "months": data["months"],
+            "arm[T.placebo]": placebo,
+            "months:arm[T.placebo]": data["months"] * placebo,
+        }
+    )
     expected = X[list(res.fixed.index)].to_numpy() @ res.beta
     np.testing.assert_allclose(res.predict(data, include_random=False), expected, rtol=1e-10)
-    new = pd.DataFrame({"subject_id": ["unseen", data["subject_id"].iloc[0]],
-                        "arm": ["active", data["arm"].iloc[0]], "months": [6.0, 0.0]})
+    new = pd.DataFrame(
+        {
+            "subject_id": ["unseen", data["subject_id"].iloc[0]],
+            "arm": ["active", data["arm"].iloc[0]],
+            "months": [6.0, 0.0],
+        }
+    )
     pred = res.predict(new)
     pop = res.predict(new, include_random=False)
     assert pred.iloc[0] == pytest.approx(pop.iloc[0])  # unseen subject: b = 0
@@ -104,13 +118,18 @@ def test_contrast_forms_agree(res):
     weights = {"arm[T.placebo]": 1.0, "months:arm[T.placebo]": 12.0}
     row = [weights.get(t, 0.0) for t in res.fixed.index]
     by_row = res.contrast(row)
-    both = res.contrast({"at 12": {"arm[T.placebo]": 1, "months:arm[T.placebo]": 12},
-                         "slope": {"months:arm[T.placebo]": 1}})
+    both = res.contrast(
+        {
+            "at 12": {"arm[T.placebo]": 1, "months:arm[T.placebo]": 12},
+            "slope": {"months:arm[T.placebo]": 1},
+        }
+    )
     np.testing.assert_allclose(by_dict.to_numpy(), by_row.to_numpy())
     np.testing.assert_allclose(both.iloc[0].to_numpy(), by_row.iloc[0].to_numpy())
     # a single coefficient reproduces its row of .fixed
-    np.testing.assert_allclose(both.iloc[1].to_numpy(),
-                               res.fixed.loc["months:arm[T.placebo]"].to_numpy())
+    np.testing.assert_allclose(
+        both.iloc[1].to_numpy(), res.fixed.loc["months:arm[T.placebo]"].to_numpy()
+    )
     se = np.sqrt(np.array(row) @ res.vcov.to_numpy() @ np.array(row))
     assert by_row["se"].iloc[0] == pytest.approx(se)
     with pytest.raises(DataValidationError, match="unknown fixed-effect term"):
@@ -143,8 +162,7 @@ def test_boundary_fit_without_subject_variation():
     B = np.column_stack([np.ones_like(visits), visits])
     proj = np.eye(visits.size) - B @ np.linalg.solve(B.T @ B, B.T)
     noise = (proj @ rng.normal(0, 1.0, (visits.size, n))).T.ravel()
-    frame = pd.DataFrame({"id": np.repeat(np.arange(n), visits.size),
-                          "months": np.tile(visits, n)})
+    frame = pd.DataFrame({"id": np.repeat(np.arange(n), visits.size), "months": np.tile(visits, n)})
     frame["y"] = 38 - 0.8 * frame["months"] + noise
     out = fit_lmm(frame, "y ~ months", "id", "~months")
     assert out.boundary and out.converged

@@ -24,17 +24,42 @@ RTOL = 1e-4  # ML/REML estimates, shared/reference/README.md
 CASES = {
     "sleepstudy_reml": ("../sleepstudy.csv", "Reaction ~ Days", "Subject", "~Days", True),
     "sleepstudy_ml": ("../sleepstudy.csv", "Reaction ~ Days", "Subject", "~Days", False),
-    "als_factor_reml": ("als_small.csv", "alsfrs ~ months * arm + onset_site", "subject_id",
-                        "~months", True),
-    "als_factor_ml": ("als_small.csv", "alsfrs ~ months * arm + onset_site", "subject_id",
-                      "~months", False),
+    "als_factor_reml": (
+        "als_small.csv",
+        "alsfrs ~ months * arm + onset_site",
+        "subject_id",
+        "~months",
+        True,
+    ),
+    "als_factor_ml": (
+        "als_small.csv",
+        "alsfrs ~ months * arm + onset_site",
+        "subject_id",
+        "~months",
+        False,
+    ),
     "als_intercept_reml": ("als_small.csv", "alsfrs ~ months * arm", "subject_id", "~1", True),
-    "als_quadratic_reml": ("als_quadratic.csv", "alsfrs ~ months * arm + I(months**2)",
-                           "subject_id", "~months + I(months**2)", True),
-    "als_quadratic_ml": ("als_quadratic.csv", "alsfrs ~ months * arm + I(months**2)",
-                         "subject_id", "~months + I(months**2)", False),
-    "als_boundary_reml": ("als_boundary.csv", "alsfrs ~ months * arm", "subject_id", "~months",
-                          True),
+    "als_quadratic_reml": (
+        "als_quadratic.csv",
+        "alsfrs ~ months * arm + I(months**2)",
+        "subject_id",
+        "~months + I(months**2)",
+        True,
+    ),
+    "als_quadratic_ml": (
+        "als_quadratic.csv",
+        "alsfrs ~ months * arm + I(months**2)",
+        "subject_id",
+        "~months + I(months**2)",
+        False,
+    ),
+    "als_boundary_reml": (
+        "als_boundary.csv",
+        "alsfrs ~ months * arm",
+        "subject_id",
+        "~months",
+        True,
+    ),
 }
 
 
@@ -93,8 +118,9 @@ def test_blups_and_fitted(fits, key):
     np.testing.assert_allclose(res.fitted.to_numpy()[:10], ref["fitted_first10"], rtol=1e-6)
 
 
-@pytest.mark.parametrize("key", ["sleepstudy_reml", "sleepstudy_ml", "als_factor_reml",
-                                 "als_factor_ml"])
+@pytest.mark.parametrize(
+    "key", ["sleepstudy_reml", "sleepstudy_ml", "als_factor_reml", "als_factor_ml"]
+)
 def test_contrasts_match_lmertest(fits, key):
     res = fits[key]
     for name, ref in VALUES[key]["contrasts"].items():
@@ -114,9 +140,11 @@ def test_shared_sleepstudy_reference(r_reference, reference_dir, kind):
     data = pd.read_csv(reference_dir / "sleepstudy.csv")
     res = fit_lmm(data, "Reaction ~ Days", "Subject", "~Days", reml=(kind == "reml"))
     np.testing.assert_allclose(
-        res.fixed["estimate"], [ref["fixed"]["(Intercept)"], ref["fixed"]["Days"]], rtol=RTOL)
-    np.testing.assert_allclose(res.fixed["se"], [ref["se"]["(Intercept)"], ref["se"]["Days"]],
-                               rtol=RTOL)
+        res.fixed["estimate"], [ref["fixed"]["(Intercept)"], ref["fixed"]["Days"]], rtol=RTOL
+    )
+    np.testing.assert_allclose(
+        res.fixed["se"], [ref["se"]["(Intercept)"], ref["se"]["Days"]], rtol=RTOL
+    )
     G = res.random_cov.to_numpy()
     assert G[0, 0] == pytest.approx(ref["var_int"], rel=RTOL)
     assert G[1, 1] == pytest.approx(ref["var_slope"], rel=RTOL)

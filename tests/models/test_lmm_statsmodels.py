@@ -37,15 +37,17 @@ def test_agrees_with_mixedlm(seed, reml):
     with warnings.catch_warnings():
         # statsmodels may warn about its own optimiser; its answer is still compared below
         warnings.simplefilter("ignore")
-        sm = smf.mixedlm("alsfrs_total ~ months * arm", data, groups=data["subject_id"],
-                         re_formula="~months").fit(reml=reml, method=["lbfgs"], gtol=1e-10)
+        sm = smf.mixedlm(
+            "alsfrs_total ~ months * arm", data, groups=data["subject_id"], re_formula="~months"
+        ).fit(reml=reml, method=["lbfgs"], gtol=1e-10)
     fe = sm.fe_params.to_numpy()
     # statsmodels names: Intercept, arm[T.placebo], months, months:arm[T.placebo]
     ours = res.fixed.loc[list(sm.fe_params.index)]
     np.testing.assert_allclose(ours["estimate"], fe, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(ours["se"], sm.bse_fe.to_numpy(), rtol=1e-3)
-    np.testing.assert_allclose(res.random_cov.to_numpy(), sm.cov_re.to_numpy(), rtol=1e-3,
-                               atol=1e-4)
+    np.testing.assert_allclose(
+        res.random_cov.to_numpy(), sm.cov_re.to_numpy(), rtol=1e-3, atol=1e-4
+    )
     assert res.residual_var == pytest.approx(sm.scale, rel=1e-4)
     assert res.loglik == pytest.approx(sm.llf, rel=1e-6)
     # the fitted parameters are close to the truth (slope difference +0.3 active vs placebo)

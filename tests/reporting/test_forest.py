@@ -39,6 +39,9 @@ def test_single_table_on_given_axes():
     # Reference line at 1 and one annotation per row.
     assert any(np.allclose(ln.get_xdata(), [1, 1]) for ln in ax.lines)
     assert len(ax.texts) == 2 and ax.texts[0].get_text() == "0.70 (0.50-0.98)"
+    # Plain-number ticks spanning the intervals and the reference line.
+    ticks = list(ax.get_xticks())
+    assert 1.0 in ticks and min(ticks) <= 0.5 and max(ticks) >= 1.5
     plt.close(fig)
 
 
@@ -50,7 +53,7 @@ def test_several_models_get_legend_and_offsets():
     assert labels == ["unadjusted", "adjusted"]
     # The two models' "arm[active]" rows sit at different heights around the same tick.
     y_unadj, y_adj = ax.lines[0].get_ydata()[0], ax.lines[3].get_ydata()[0]
-    assert y_unadj != y_adj and abs(y_unadj - y_adj) < 0.5
+    assert y_unadj > y_adj and abs(y_unadj - y_adj) < 0.5  # first model on top
     np.testing.assert_allclose(ax.lines[3].get_xdata(), [0.63])
     plt.close(ax.figure)
 

@@ -29,8 +29,11 @@ def test_spaghetti_draws_subjects_and_arm_means(res):
     mean_line = next(ln for ln in ax.lines if ln.get_label() == "arm = placebo")
     t, y = mean_line.get_data()
     b = res.fixed["estimate"]
-    expected = (b["Intercept"] + b["arm[T.placebo]"]
-                + (b["months"] + b["months:arm[T.placebo]"]) * np.asarray(t))
+    expected = (
+        b["Intercept"]
+        + b["arm[T.placebo]"]
+        + (b["months"] + b["months:arm[T.placebo]"]) * np.asarray(t)
+    )
     np.testing.assert_allclose(y, expected, rtol=1e-10)
     assert dict(matplotlib.rcParams) == rc_before
 

@@ -184,7 +184,8 @@ def diagnostic_accuracy(
         Long table holding the ``test``, ``truth`` (and ``by``) columns.
     by : column name, optional
         Subgroup column of ``data``; the result gains an outer index level (one block per
-        group, in sorted order) and an ``"all"`` block is not added.
+        group, in sorted order; rows with a missing group are left out) and no ``"all"``
+        block is added.
     prevalence : float in (0, 1), optional
         Population prevalence for PPV and NPV (Bayes' theorem; see the module docstring).
     level : float, default 0.95

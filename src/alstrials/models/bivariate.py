@@ -439,6 +439,7 @@ def fit_bivariate_lmm(
     >>> bool(fit.converged), fit.slope_correlation > 0
     (True, True)
     """
+    covariates = (covariates,) if isinstance(covariates, str) else tuple(covariates)
     if not 0.0 < level < 1.0:
         raise ValueError(f"level={level!r} must be strictly between 0 and 1, e.g. 0.95")
     if len(outcomes) != 2 or outcomes[0] == outcomes[1]:

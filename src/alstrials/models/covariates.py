@@ -32,7 +32,8 @@ def _check_columns(frame: pd.DataFrame, name: str, columns: Sequence[str]) -> No
     if missing:
         raise DataValidationError(
             f"table '{name}' has no column(s) {missing}; it has {list(frame.columns)}.",
-            table=name, column=missing[0],
+            table=name,
+            column=missing[0],
         )
 
 
@@ -86,8 +87,9 @@ def carry_forward(
     """
     for frame, name in ((visits, "visits"), (scans, "scans")):
         if not isinstance(frame, pd.DataFrame):
-            raise DataValidationError(f"{name} must be a pandas DataFrame, got "
-                                      f"{type(frame).__name__}.")
+            raise DataValidationError(
+                f"{name} must be a pandas DataFrame, got {type(frame).__name__}."
+            )
         _check_columns(frame, name, [group, time])
     if columns is None:
         columns = [c for c in scans.columns if c not in (group, time)]
@@ -98,7 +100,8 @@ def carry_forward(
         raise DataValidationError(
             f"visits already has column(s) {clash}; rename them or choose other columns/"
             "scan_time so the carried-forward values do not overwrite them.",
-            table="visits", column=clash[0],
+            table="visits",
+            column=clash[0],
         )
     if max_gap is not None and not (np.isfinite(max_gap) and max_gap >= 0):
         raise DataValidationError(f"max_gap must be a non-negative number or None, got {max_gap}.")
@@ -110,14 +113,18 @@ def carry_forward(
             raise DataValidationError(
                 f"table '{name}', column '{time}', row {row!r}: time is missing or not a number "
                 f"({int(bad.sum())} such row(s)); remove or fix these rows.",
-                table=name, column=time, row=row,
+                table=name,
+                column=time,
+                row=row,
             )
 
-    left = pd.DataFrame({
-        "_row": np.arange(len(visits)),
-        "_key": visits[group].astype(str).to_numpy(),
-        "_t": pd.to_numeric(visits[time]).to_numpy(dtype=float),
-    })
+    left = pd.DataFrame(
+        {
+            "_row": np.arange(len(visits)),
+            "_key": visits[group].astype(str).to_numpy(),
+            "_t": pd.to_numeric(visits[time]).to_numpy(dtype=float),
+        }
+    )
     right = scans[[time, *columns]].copy()
     right.columns = ["_t", *columns]
     right["_t"] = pd.to_numeric(right["_t"]).to_numpy(dtype=float)
@@ -126,8 +133,12 @@ def carry_forward(
     # several scans at one time: keep the last row given for that time
     right = right.drop_duplicates(["_key", "_t"], keep="last")
     merged = pd.merge_asof(
-        left.sort_values("_t", kind="stable"), right.sort_values("_t", kind="stable"),
-        on="_t", by="_key", direction="backward", allow_exact_matches=True,
+        left.sort_values("_t", kind="stable"),
+        right.sort_values("_t", kind="stable"),
+        on="_t",
+        by="_key",
+        direction="backward",
+        allow_exact_matches=True,
     ).sort_values("_row")
     out = visits.copy()
     stale = np.zeros(len(out), dtype=bool)

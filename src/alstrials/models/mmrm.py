@@ -43,8 +43,11 @@ Inference
 ---------
 :math:`\widehat{\mathrm{Var}}(\hat\beta) = A^{-1}` (model based, as ``nlme``). By default Wald
 t statistics with the residual degrees of freedom :math:`N - p` (as ``nlme::gls``);
-``inference="z"`` gives normal-theory Wald tests. The arm effect at visit :math:`v` is
-:math:`\beta_{arm} + \beta_{v:arm}` (non-reference minus reference arm).
+``inference="satterthwaite"`` uses, for each contrast :math:`l`, the df
+:math:`2 (l^\top A^{-1} l)^2 / (g^\top H^{-1} g)` with :math:`g = \partial (l^\top A^{-1}
+l)/\partial\theta` and :math:`H` the observed information of :math:`\theta` (Satterthwaite
+1946; as ``lmerTest``); ``inference="z"`` gives normal-theory Wald tests. The arm effect at
+visit :math:`v` is :math:`\beta_{arm} + \beta_{v:arm}` (non-reference minus reference arm).
 
 References
 ----------
@@ -54,6 +57,9 @@ analysis of continuous endpoints in longitudinal clinical trials. *Drug Informat
 
 Pinheiro, J. C. and Bates, D. M. (2000). *Mixed-Effects Models in S and S-PLUS*. Springer.
 (``gls``, REML criterion.)
+
+Satterthwaite, F. E. (1946). An approximate distribution of estimates of variance components.
+*Biometrics Bulletin* 2, 110-114.
 """
 
 from __future__ import annotations
@@ -498,19 +504,58 @@ class MMRMResult(ResultMixin):
 
 
 def _table(
-    est: np.ndarray, se: np.ndarray, index: pd.Index, inference: str, df: int, level: float
+    est: np.ndarray, se: np.ndarray, index: pd.Index, inference: str, df: object, level: float
 ) -> pd.DataFrame:
     stat = est / se
-    if inference == "t":
-        q = stats.t.ppf(0.5 + level / 2.0, df)
-        p = 2.0 * stats.t.sf(np.abs(stat), df)
-        data = {"estimate": est, "se": se, "df": float(df), "t": stat, "p": p}
-    else:
+    if inference == "z":
         q = stats.norm.ppf(0.5 + level / 2.0)
         p = 2.0 * stats.norm.sf(np.abs(stat))
         data = {"estimate": est, "se": se, "z": stat, "p": p}
+    else:
+        dfs = np.broadcast_to(np.asarray(df, dtype=float), est.shape)
+        q = stats.t.ppf(0.5 + level / 2.0, dfs)
+        p = 2.0 * stats.t.sf(np.abs(stat), dfs)
+        data = {"estimate": est, "se": se, "df": dfs, "t": stat, "p": p}
     data.update({"ci_low": est - q * se, "ci_high": est + q * se})
     return pd.DataFrame(data, index=index)
+
+
+def _satterthwaite(
+    objective: _Objective, theta: np.ndarray, contrasts: np.ndarray, vcov: np.ndarray
+) -> np.ndarray:
+    """Satterthwaite df of each contrast row ``l``: ``2 (l'Cl)^2 / (g' H^{-1} g)``.
+
+    ``C = A(theta)^{-1}``, ``g_k = d(l'Cl)/d theta_k = -l'C (dA/d theta_k) C l`` and ``H`` the
+    Hessian of the negative log-likelihood (central differences of the analytic gradient).
+    Returns NaN for every row when ``H`` is not positive definite.
+    """
+    k = theta.size
+    h = 1e-5
+    hess = np.empty((k, k))
+    for j in range(k):
+        e = np.zeros(k)
+        e[j] = h
+        hess[:, j] = (objective.value_grad(theta + e)[1] - objective.value_grad(theta - e)[1]) / (
+            2.0 * h
+        )
+    hess = 0.5 * (hess + hess.T)
+    try:
+        np.linalg.cholesky(hess)
+    except np.linalg.LinAlgError:
+        return np.full(contrasts.shape[0], np.nan)
+    parts = objective.pieces(theta)
+    jac = objective.cov.jacobian(theta)
+    p = objective.p
+    d_a = np.zeros((k, p, p))
+    for pat, sinv in zip(objective.patterns, parts.inverses, strict=True):
+        m = pat.visits.size
+        d_sigma = jac[:, pat.visits][:, :, pat.visits]  # (k, m, m)
+        q = -np.einsum("ab,kbc,cd->kad", sinv, d_sigma, sinv)
+        d_a += (q.reshape(k, m * m) @ pat.xx.reshape(m * m, p * p)).reshape(k, p, p)
+    v = contrasts @ vcov  # rows l'C
+    grad = -np.einsum("ci,kij,cj->ck", v, d_a, v)
+    var = np.einsum("ck,kl,cl->c", grad, np.linalg.inv(hess), grad)
+    return 2.0 * np.einsum("ci,ij,cj->c", contrasts, vcov, contrasts) ** 2 / var
 
 
 def fit_mmrm(
@@ -545,8 +590,9 @@ def fit_mmrm(
         REML (True) or maximum likelihood.
     arm_reference : optional
         Reference arm; default ``"placebo"`` if present, else the first sorted level.
-    inference : {"t", "z"}, default "t"
-        Wald t tests with the residual df :math:`N - p` (as ``nlme::gls``), or z tests.
+    inference : {"t", "satterthwaite", "z"}, default "t"
+        Wald t tests with the residual df :math:`N - p` (as ``nlme::gls``), t tests with
+        Satterthwaite df per coefficient and contrast (as ``lmerTest``), or z tests.
     level : float, default 0.95
         Confidence level of the intervals.
     maxiter : int, default 500
@@ -592,9 +638,12 @@ def fit_mmrm(
     >>> bool(fit.converged)
     True
     """
+    covariates = (covariates,) if isinstance(covariates, str) else tuple(covariates)
     kind = parse_covariance(covariance)
-    if inference not in ("t", "z"):
-        raise ValueError(f"inference={inference!r}: use 't' (residual df, as nlme) or 'z'")
+    if inference not in ("t", "satterthwaite", "z"):
+        raise ValueError(
+            f"inference={inference!r}: use 't' (residual df, as nlme), 'satterthwaite' or 'z'"
+        )
     if not 0.0 < level < 1.0:
         raise ValueError(f"level={level!r} must be strictly between 0 and 1, e.g. 0.95")
     frame, n_dropped = _prepare_frame(data, outcome, visit, group, arm, tuple(covariates))
@@ -635,12 +684,24 @@ def fit_mmrm(
     se = np.sqrt(np.diag(vcov))
     df_res = n_obs - p
     names = pd.Index(design.names, name="term")
-    fixed = _table(beta, se, names, inference, df_res, level)
-
     contrasts, labels, comps = design.arm_contrasts()
+    df_fixed: object = df_res
+    df_effects: object = df_res
+    if inference == "satterthwaite":
+        df_all = _satterthwaite(objective, theta, np.vstack([np.eye(p), contrasts]), vcov)
+        if np.isnan(df_all).any():
+            warnings.warn(
+                "Satterthwaite df unavailable: the information matrix of the covariance "
+                "parameters is not positive definite (a boundary or non-converged fit); df are "
+                "NaN. Use inference='t' or 'z', or a simpler covariance structure.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        df_fixed, df_effects = df_all[:p], df_all[p:]
+    fixed = _table(beta, se, names, inference, df_fixed, level)
     eff_est = contrasts @ beta
     eff_se = np.sqrt(np.einsum("ik,kl,il->i", contrasts, vcov, contrasts))
-    effects = _table(eff_est, eff_se, pd.Index(labels, name=visit), inference, df_res, level)
+    effects = _table(eff_est, eff_se, pd.Index(labels, name=visit), inference, df_effects, level)
     effects.insert(0, "comparison", comps)
 
     n_cov = cov.n_params

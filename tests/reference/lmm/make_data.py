@@ -10,8 +10,16 @@ import numpy as np
 import pandas as pd
 
 
-def als_like(n_subjects, seed, sd=(5.0, 0.6), corr=-0.2, quad_sd=0.0, resid_sd=1.5,
-             slope_effect=0.3, p_missed=0.15):
+def als_like(
+    n_subjects,
+    seed,
+    sd=(5.0, 0.6),
+    corr=-0.2,
+    quad_sd=0.0,
+    resid_sd=1.5,
+    slope_effect=0.3,
+    p_missed=0.15,
+):
     """ALS-like trial: monthly visits 0..12, two arms, ~15% missed visits (baseline kept)."""
     rng = np.random.default_rng(seed)
     cov = np.array([[sd[0] ** 2, corr * sd[0] * sd[1]], [corr * sd[0] * sd[1], sd[1] ** 2]])
@@ -26,14 +34,15 @@ def als_like(n_subjects, seed, sd=(5.0, 0.6), corr=-0.2, quad_sd=0.0, resid_sd=1
                 continue
             mu = b[i, 0] + (b[i, 1] + slope_effect * (arm[i] == "active")) * t + quad[i] * t**2
             mu -= 2.0 * (site[i] == "bulbar")
-            rows.append((f"S{i:03d}", arm[i], site[i], float(t),
-                         mu + rng.normal(0.0, resid_sd)))
+            rows.append((f"S{i:03d}", arm[i], site[i], float(t), mu + rng.normal(0.0, resid_sd)))
     return pd.DataFrame(rows, columns=["subject_id", "arm", "onset_site", "months", "alsfrs"])
 
 
 if __name__ == "__main__":
     als_like(80, seed=20240601).round(4).to_csv("als_small.csv", index=False)
     als_like(60, seed=20240602, sd=(5.0, 0.8), corr=-0.3, quad_sd=0.04).round(4).to_csv(
-        "als_quadratic.csv", index=False)
+        "als_quadratic.csv", index=False
+    )
     als_like(40, seed=20240604, sd=(5.0, 0.0), corr=0.0).round(4).to_csv(
-        "als_boundary.csv", index=False)
+        "als_boundary.csv", index=False
+    )

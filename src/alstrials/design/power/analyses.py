@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from alstrials.data.frames import long_frame, survival_frame
 from alstrials.data.schema import TrialData
 from alstrials.errors import DesignError
 
@@ -55,16 +56,6 @@ def _wald(estimate: float, se: float, converged: bool = True) -> ReplicateOutcom
                             float(2 * stats.norm.sf(abs(z))), converged)
 
 
-def long_frame(trial: TrialData) -> pd.DataFrame:
-    """ALSFRS-R visits with the subject's arm, as floats, visits with a total only."""
-    data = trial.alsfrs[["subject_id", "months", "alsfrs_total"]].merge(
-        trial.subjects[["subject_id", "arm"]], on="subject_id")
-    data = data[data["alsfrs_total"].notna()].copy()
-    data["alsfrs_total"] = data["alsfrs_total"].to_numpy(dtype=float)
-    data["arm"] = pd.Categorical(data["arm"], categories=list(trial.arms))
-    return data.reset_index(drop=True)
-
-
 def _arm_term(index: pd.Index, prefix: str = "") -> str:
     matches = [t for t in index if t.startswith(prefix) and "arm" in t]
     if len(matches) != 1:
@@ -81,17 +72,10 @@ def lmm_slope(trial: TrialData) -> ReplicateOutcome:
     return _wald(row["estimate"], row["se"], fit.converged)
 
 
-def _survival_frame(trial: TrialData) -> pd.DataFrame:
-    data = trial.events.merge(trial.subjects[["subject_id", "arm"]], on="subject_id")
-    data["active"] = (data["arm"] != trial.arms[0]).astype(float)
-    data["event"] = data["event"].astype(bool)
-    return data
-
-
 def cox(trial: TrialData) -> ReplicateOutcome:
     from alstrials.models.survival import fit_cox
 
-    fit = fit_cox(_survival_frame(trial), duration="months", event="event", formula="active")
+    fit = fit_cox(survival_frame(trial), duration="months", event="event", formula="active")
     row = fit.coef.loc["active"]
     return _wald(row["estimate"], row["se"], fit.converged)
 
@@ -100,7 +84,7 @@ def logrank(trial: TrialData) -> ReplicateOutcome:
     from alstrials.models.survival import fit_cox
     from alstrials.models.survival import logrank as logrank_test
 
-    data = _survival_frame(trial)
+    data = survival_frame(trial)
     test = logrank_test(data, duration="months", event="event", by="arm")
     fit = fit_cox(data, duration="months", event="event", formula="active")
     row = fit.coef.loc["active"]

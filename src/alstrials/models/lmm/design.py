@@ -94,9 +94,7 @@ def _block_sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return np.add.reduceat(values, starts, axis=0)
 
 
-def build_design(
-    data: pd.DataFrame, formula: str, group: str, random: str
-) -> LMMDesign:
+def build_design(data: pd.DataFrame, formula: str, group: str, random: str) -> LMMDesign:
     """Clean ``data`` and build the matrices and cross-products of an LMM.
 
     Parameters
@@ -128,13 +126,11 @@ def build_design(
     lhs = formula.split("~", 1)[0].strip()
     if not lhs:
         raise DataValidationError(
-            f"formula {formula!r} has no outcome on the left of '~'; write it as "
-            "'outcome ~ terms'."
+            f"formula {formula!r} has no outcome on the left of '~'; write it as 'outcome ~ terms'."
         )
     if not isinstance(random, str) or not random.strip().startswith("~"):
         raise DataValidationError(
-            f"random must be a one-sided formula string such as '~1' or '~months', got "
-            f"{random!r}."
+            f"random must be a one-sided formula string such as '~1' or '~months', got {random!r}."
         )
     try:
         fixed_vars = set(Formula(formula).required_variables)
@@ -159,7 +155,7 @@ def build_design(
         warnings.warn(
             f"{n_dropped} of {len(frame)} rows have a missing value in a model variable "
             f"({detail}) and were left out of the fit; inspect them with "
-            "data[data[cols].isna().any(axis=1)].",
+            f"data[data[{needed}].isna().any(axis=1)].",
             DataWarning,
             stacklevel=3,
         )

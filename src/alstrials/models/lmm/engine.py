@@ -155,8 +155,19 @@ def prepare(d: LMMDesign, scale: np.ndarray | None = None) -> Stats:
     R = (ZtZ[:, :, :, None, None] * ZtZ[:, None, None, :, :]).transpose(0, 2, 3, 1, 4)
     # R[m, a, b, i, j] = ZtZ[m, i, a] * ZtZ[m, b, j]
     R = R.reshape(m * q * q, q * q)
-    return Stats(ZtZ=ZtZ, ZtX=ZtX, Zty=Zty, XtX=d.XtX, Xty=d.Xty, yty=d.yty, n=int(d.y.size),
-                 T=T, U=U, Wy=Wy, R=R)
+    return Stats(
+        ZtZ=ZtZ,
+        ZtX=ZtX,
+        Zty=Zty,
+        XtX=d.XtX,
+        Xty=d.Xty,
+        yty=d.yty,
+        n=int(d.y.size),
+        T=T,
+        U=U,
+        Wy=Wy,
+        R=R,
+    )
 
 
 def _inv_logdet(M: np.ndarray) -> tuple[np.ndarray, float]:
@@ -241,8 +252,17 @@ def evaluate(theta: np.ndarray, s: Stats, reml: bool, gradient: bool = True) -> 
         rows, cols = theta_index(q)
         grad = (2.0 * G @ lam)[rows, cols]
     return Evaluation(
-        deviance=float(dev), gradient=grad, beta=beta, r2=r2, sigma2=r2 / nu, A=A,
-        logdet_m=logdet_m, logdet_a=logdet_a, P=P, u=u, lam=lam,
+        deviance=float(dev),
+        gradient=grad,
+        beta=beta,
+        r2=r2,
+        sigma2=r2 / nu,
+        A=A,
+        logdet_m=logdet_m,
+        logdet_a=logdet_a,
+        P=P,
+        u=u,
+        lam=lam,
     )
 
 
@@ -353,12 +373,13 @@ def optimise(
     maxiter: int = 1000,
     gtol: float = 1e-3,
 ) -> OptimResult:
-    """Minimise the profiled deviance over ``theta`` with L-BFGS-B and analytic gradients.
+    """Minimise the profiled deviance over ``theta`` with analytic gradients.
 
-    The optimiser works on standardised random-effects columns (see :func:`_scaled`), runs
-    L-BFGS-B to tight tolerances, then polishes with projected Newton steps. ``gtol`` is the
-    acceptance threshold on the largest absolute projected gradient component of the deviance
-    with respect to the standardised ``theta``; ``theta`` is returned on the original scale.
+    The optimiser works on standardised random-effects columns (see :func:`_scale`), runs
+    scipy's L-BFGS-B (bounds: diagonal of ``Lambda`` >= 0) to tight tolerances, then polishes
+    with projected Newton steps. ``gtol`` is the acceptance threshold on the largest absolute
+    projected gradient component of the deviance with respect to the standardised ``theta``;
+    ``theta`` is returned on the original scale.
     """
     q = d.ZtZ.shape[1]
     rows, cols = theta_index(q)
@@ -369,7 +390,6 @@ def optimise(
         theta0 = np.where(rows == cols, 1.0, 0.0)
     else:
         theta0 = np.asarray(theta0, dtype=float) * scale[rows]
-    bounds = [(0.0, None) if r == c else (None, None) for r, c in zip(rows, cols, strict=True)]
     n_eval = 0
 
     def fun(th: np.ndarray) -> tuple[float, np.ndarray]:
@@ -378,12 +398,17 @@ def optimise(
         ev = evaluate(th, ds, reml)
         return ev.deviance, ev.gradient
 
+    bounds = [(0.0, None) if r == c else (None, None) for r, c in zip(rows, cols, strict=True)]
     res = optimize.minimize(
-        fun, np.asarray(theta0, dtype=float), jac=True, method="L-BFGS-B", bounds=bounds,
-        options={"maxiter": maxiter, "ftol": 1e-9, "gtol": 1e-8, "maxcor": 20},
+        fun,
+        np.asarray(theta0, dtype=float),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=bounds,
+        options={"maxiter": maxiter, "ftol": 1e-9, "gtol": 1e-8, "maxcor": 6},
     )
-    theta_s = np.asarray(res.x, dtype=float)
-    hit_limit = int(res.nit) >= maxiter
+    theta_s, n_iter, message = np.asarray(res.x, dtype=float), int(res.nit), str(res.message)
+    hit_limit = n_iter >= maxiter
     if not hit_limit:
         theta_s, extra = _newton_polish(theta_s, ds, reml, lower)
         n_eval += extra
@@ -392,6 +417,11 @@ def optimise(
     grad_norm = float(np.max(np.abs(pg))) if pg.size else 0.0
     success = grad_norm <= gtol and not hit_limit
     return OptimResult(
-        theta=theta_s / scale[rows], deviance=ev.deviance, grad_norm=grad_norm,
-        n_iter=int(res.nit), n_eval=n_eval, success=bool(success), message=str(res.message),
+        theta=theta_s / scale[rows],
+        deviance=ev.deviance,
+        grad_norm=grad_norm,
+        n_iter=n_iter,
+        n_eval=n_eval,
+        success=bool(success),
+        message=message,
     )

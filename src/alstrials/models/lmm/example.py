@@ -59,12 +59,17 @@ def example_data(
     subj = np.repeat(np.arange(n_subjects), n_visits)
     keep = (months == 0) | (rng.random(months.size) >= p_missed)
     months, subj = months[keep], subj[keep]
-    y = (b[subj, 0] + (b[subj, 1] + slope_effect * active[subj]) * months
-         + rng.normal(0.0, 1.5, size=months.size))
+    y = (
+        b[subj, 0]
+        + (b[subj, 1] + slope_effect * active[subj]) * months
+        + rng.normal(0.0, 1.5, size=months.size)
+    )
     width = len(str(n_subjects))
-    return pd.DataFrame({
-        "subject_id": [f"S{i:0{width}d}" for i in subj],
-        "arm": np.where(active[subj] == 1, "active", "placebo"),
-        "months": months,
-        "y": y,
-    })
+    return pd.DataFrame(
+        {
+            "subject_id": [f"S{i:0{width}d}" for i in subj],
+            "arm": np.where(active[subj] == 1, "active", "placebo"),
+            "months": months,
+            "y": y,
+        }
+    )

@@ -102,9 +102,7 @@ def fit_lmm(
     ['Intercept', 'months', 'arm[T.placebo]', 'months:arm[T.placebo]']
     """
     if df_method not in _DF_METHODS:
-        raise DataValidationError(
-            f"df_method must be one of {_DF_METHODS}, got {df_method!r}."
-        )
+        raise DataValidationError(f"df_method must be one of {_DF_METHODS}, got {df_method!r}.")
     if not isinstance(reml, bool | np.bool_):
         raise DataValidationError(f"reml must be True or False, got {reml!r}.")
     if not (isinstance(maxiter, int | np.integer) and maxiter >= 1):

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -108,13 +109,20 @@ def satterthwaite_parts(
     for i in range(theta.size):
         e = np.zeros(theta.size)
         e[i] = 1.0
-        jac[i] = _richardson(lambda h, e=e: vcov_at(theta + h * e), steps[i])
+
+        def along(h: float, e: np.ndarray = e) -> np.ndarray:
+            return vcov_at(theta + h * e)
+
+        jac[i] = _richardson(along, steps[i])
     jac[-1] = 2.0 * vcov_at(theta) / sigma
     return SatterthwaiteParts(jac=jac, vcov_varpar=vcov_varpar)
 
 
 def contrast_matrix(
-    L: Mapping[str, float] | Mapping[str, Mapping[str, float]] | np.ndarray | pd.DataFrame
+    L: Mapping[str, float]
+    | Mapping[str, Mapping[str, float]]
+    | np.ndarray
+    | pd.DataFrame
     | list[float],
     names: list[str],
 ) -> tuple[np.ndarray, list[str]]:
@@ -126,7 +134,7 @@ def contrast_matrix(
     """
     p = len(names)
 
-    def from_dict(weights: Mapping[str, float]) -> np.ndarray:
+    def from_dict(weights: Mapping[str, Any]) -> np.ndarray:
         unknown = [t for t in weights if t not in names]
         if unknown:
             raise DataValidationError(
@@ -147,7 +155,7 @@ def contrast_matrix(
         return mat, [str(i) for i in L.index]
     if isinstance(L, Mapping):
         if L and all(isinstance(v, Mapping) for v in L.values()):
-            return np.vstack([from_dict(v) for v in L.values()]), [str(k) for k in L]
+            return np.vstack([from_dict(v) for v in L.values()]), [str(k) for k in L]  # type: ignore[arg-type]
         return from_dict(L)[None, :], [" + ".join(f"{w:g}*{t}" for t, w in L.items())]
     arr = np.asarray(L, dtype=float)
     if arr.ndim == 1:

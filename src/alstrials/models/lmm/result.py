@@ -98,8 +98,10 @@ class LMMResult(ResultMixin):
     @property
     def residuals(self) -> pd.Series:
         """Conditional residuals ``y - X beta - Z b``."""
-        return self.data[self.outcome] - self.fitted if self.outcome in self.data else (
-            pd.Series(np.nan, index=self.fitted.index)
+        return (
+            self.data[self.outcome] - self.fitted
+            if self.outcome in self.data
+            else (pd.Series(np.nan, index=self.fitted.index))
         )
 
     def __repr__(self) -> str:
@@ -135,7 +137,10 @@ class LMMResult(ResultMixin):
 
     def contrast(
         self,
-        L: Mapping[str, float] | Mapping[str, Mapping[str, float]] | np.ndarray | pd.DataFrame
+        L: Mapping[str, float]
+        | Mapping[str, Mapping[str, float]]
+        | np.ndarray
+        | pd.DataFrame
         | list[float],
         *,
         level: float = 0.95,
@@ -166,7 +171,11 @@ class LMMResult(ResultMixin):
         """
         mat, labels = contrast_matrix(L, list(self.fixed.index))
         return wald_table(
-            mat, labels, self.beta, self.vcov.to_numpy(), level=level,
+            mat,
+            labels,
+            self.beta,
+            self.vcov.to_numpy(),
+            level=level,
             satterthwaite=self.satterthwaite,
         )
 

@@ -1,0 +1,57 @@
+"""Analysis-ready frames built from a trial's canonical tables.
+
+``long_frame``      ALSFRS-R visits with arm and baseline covariates, totals as floats.
+``survival_frame``  one row per subject: event time and flag with arm, baseline covariates and
+                    the MRI signs and biomarkers at the subject's first scan (baseline MRI).
+
+The arm becomes an ordered categorical with the trial's declared arms, reference first, so
+formula terms read ``arm[T.active]`` with the reference arm as baseline.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from alstrials.data.schema import TrialData
+
+__all__ = ["long_frame", "survival_frame", "baseline_mri", "MRI_MEASURES"]
+
+MRI_MEASURES = ("cst_fa", "precentral_thickness_mm", "cord_csa_mm2",
+                "cst_flair_hyperintensity", "motor_cortex_swi_hypointensity", "composite_sign")
+_SUBJECT_COLUMNS = ["subject_id", "arm", "age", "sex", "onset_site",
+                    "onset_to_baseline_months", "delta_fs", "enrollment_month"]
+
+
+def _arm(series: pd.Series, trial: TrialData) -> pd.Categorical:
+    return pd.Categorical(series, categories=list(trial.arms))
+
+
+def long_frame(trial: TrialData) -> pd.DataFrame:
+    """ALSFRS-R visits with a total, joined to the subject's arm and baseline covariates."""
+    data = trial.alsfrs.merge(trial.subjects[_SUBJECT_COLUMNS], on="subject_id", how="inner")
+    data = data[data["alsfrs_total"].notna()].copy()
+    data["alsfrs_total"] = data["alsfrs_total"].to_numpy(dtype=float)
+    data["arm"] = _arm(data["arm"], trial)
+    return data.sort_values(["subject_id", "months"], kind="stable").reset_index(drop=True)
+
+
+def baseline_mri(trial: TrialData) -> pd.DataFrame:
+    """Each subject's first scan (one row per scanned subject), indexed by ``subject_id``."""
+    first = trial.mri.sort_values(["subject_id", "months"], kind="stable")
+    first = first.drop_duplicates("subject_id").set_index("subject_id")
+    return first[list(MRI_MEASURES)]
+
+
+def survival_frame(trial: TrialData) -> pd.DataFrame:
+    """One row per subject: ``months``, ``event`` (bool), ``event_type``, the subject columns,
+    ``active`` (1.0 for the non-reference arm) and the baseline MRI measures (missing when the
+    subject has no scan). Boolean signs become floats (1.0/0.0) ready for model formulas."""
+    data = trial.events.merge(trial.subjects[_SUBJECT_COLUMNS], on="subject_id", how="inner")
+    mri = baseline_mri(trial)
+    for column in MRI_MEASURES:
+        values = data["subject_id"].map(mri[column])
+        data[column] = values.astype("Float64").to_numpy(dtype=float, na_value=float("nan"))
+    data["event"] = data["event"].astype(bool)
+    data["active"] = (data["arm"] != trial.arms[0]).astype(float)
+    data["arm"] = _arm(data["arm"], trial)
+    return data.reset_index(drop=True)

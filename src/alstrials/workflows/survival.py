@@ -1,0 +1,91 @@
+"""Survival steps: Kaplan-Meier, log-rank, RMST, Cox models (baseline and time-varying MRI),
+proportional-hazards checks, diagnostic/prognostic accuracy of the composite sign, and the
+combined function-survival endpoints (CAFS, Finkelstein-Schoenfeld)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from alstrials.data.frames import survival_frame
+from alstrials.data.schema import TrialData
+from alstrials.models.accuracy import diagnostic_accuracy
+from alstrials.models.cafs import cafs
+from alstrials.models.finkelstein_schoenfeld import finkelstein_schoenfeld
+from alstrials.models.survival import (
+    cox_zph,
+    fit_cox,
+    kaplan_meier,
+    logrank,
+    mri_counting_process,
+    rmst,
+)
+from alstrials.reporting.forest import forest_plot
+from alstrials.reporting.survival_plots import plot_km
+from alstrials.workflows.step import Outputs, Step
+
+COX_FORMULA = "active + composite_sign + age + delta_fs"
+TV_FORMULA = "composite_sign + cord_csa_mm2 + C(arm, Treatment('placebo'))"
+
+
+def kaplan_meier_step(trial: TrialData, out: Outputs) -> None:
+    data = survival_frame(trial)
+    data["composite sign"] = data["composite_sign"].map({1.0: "positive", 0.0: "negative"})
+    tau = float(data["months"].max())
+    for by, label in (("arm", "arm"), ("composite sign", "composite_sign")):
+        km = kaplan_meier(data, "months", "event", by=by)
+        out.table(f"km_{label}", km.table, index=False)
+        out.table(f"km_median_{label}", km.median)
+        out.figure(f"km_{label}", plot_km(km, title=f"Kaplan-Meier by {by}"))
+        test = logrank(data, "months", "event", by=by)
+        out.table(f"logrank_{label}", test.summary())
+        out.table(f"rmst_{label}", rmst(data, "months", "event", by=by, tau=tau).summary())
+
+
+def cox_step(trial: TrialData, out: Outputs) -> None:
+    data = survival_frame(trial).dropna(subset=["composite_sign"])
+    fit = fit_cox(data, "months", "event", COX_FORMULA)
+    out.table("cox_baseline", fit.coef)
+    out.table("cox_zph", cox_zph(fit).summary())
+    rows = mri_counting_process(trial, covariates=("composite_sign", "cord_csa_mm2"))
+    rows = rows.assign(composite_sign=rows["composite_sign"].astype(float))
+    tv = fit_cox(rows, "stop", "event", TV_FORMULA, start="start", cluster="subject_id")
+    out.table("cox_time_varying_mri", tv.coef)
+    ax = forest_plot({"baseline MRI": fit.coef, "time-varying MRI": tv.coef})
+    ax.set_title("Hazard ratios (Cox models)")
+    out.figure("cox_forest", ax)
+
+
+def accuracy_step(trial: TrialData, out: Outputs) -> None:
+    # The literature 2x2 table behind the reported figures (CALIBRATION.md).
+    out.table("accuracy_literature_counts",
+              diagnostic_accuracy(tp=120, fp=13, fn=51, tn=57))
+    # Prognostic use in this trial: does the sign at baseline flag an event within 12 months?
+    data = survival_frame(trial).dropna(subset=["composite_sign"])
+    known = data["event"] | (data["months"] >= 12.0)
+    data = data[known]
+    truth = (data["event"] & (data["months"] <= 12.0)).to_numpy()
+    table = diagnostic_accuracy(test=data["composite_sign"].to_numpy(dtype=bool), truth=truth)
+    out.table("accuracy_sign_event_12_months", table)
+
+
+def endpoints_step(trial: TrialData, out: Outputs) -> None:
+    month = 12.0
+    result = cafs(trial, month=month)
+    out.table("cafs_scores", result.scores, index=False)
+    out.table("cafs_test", result.summary())
+    fs = finkelstein_schoenfeld(trial, horizon=month)
+    out.table("finkelstein_schoenfeld", fs.summary())
+    out.table("endpoint_overview", pd.DataFrame({
+        "endpoint": ["CAFS (month 12)", "Finkelstein-Schoenfeld (month 12)"],
+        "p": [result.p, fs.p],
+    }), index=False)
+
+
+STEPS = (
+    Step("kaplan_meier", "Kaplan-Meier, log-rank and RMST by arm and by composite sign",
+         kaplan_meier_step),
+    Step("cox", "Cox models with baseline and time-varying MRI, PH checks, forest plot",
+         cox_step),
+    Step("accuracy", "diagnostic and prognostic accuracy of the composite sign", accuracy_step),
+    Step("endpoints", "CAFS and Finkelstein-Schoenfeld", endpoints_step),
+)
