@@ -53,7 +53,8 @@ def time_rpact(args: str, repeats: int = 15) -> float | None:
     # design plus characteristics (inflation, ASN), as alstrials computes both
     code = (
         "suppressPackageStartupMessages(library(rpact));"
-        f"f <- function() getDesignCharacteristics(getDesignGroupSequential({args}, alpha=0.025, beta=0.2));"
+        "f <- function() getDesignCharacteristics("
+        f"getDesignGroupSequential({args}, alpha=0.025, beta=0.2));"
         "invisible(f());"
         f"t <- sapply(1:{repeats}, function(i) system.time(f())[['elapsed']]);"
         "cat(median(t))"
@@ -74,9 +75,8 @@ def main() -> None:
         ratio = "n/a" if r is None or py == 0 else f"{r / py:16.1f}"
         print(f"{name:45s} {1000 * py:13.1f} {r_txt:>10s} {ratio:>16s}")
     py = time_python(CASES["K=5 asOF, bsOF non-binding"][0])
-    print(
-        f"\ntarget (K=5 with futility < 50 ms): {'met' if py < 0.05 else 'NOT met'} ({1000 * py:.1f} ms)"
-    )
+    verdict = "met" if py < 0.05 else "NOT met"
+    print(f"\ntarget (K=5 with futility < 50 ms): {verdict} ({1000 * py:.1f} ms)")
 
 
 if __name__ == "__main__":

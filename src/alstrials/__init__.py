@@ -36,7 +36,9 @@ from alstrials.models.finkelstein_schoenfeld import (
     FinkelsteinSchoenfeldResult,
     finkelstein_schoenfeld,
 )
+from alstrials.models.covariates import carry_forward
 from alstrials.models.joint import JointResult, fit_joint
+from alstrials.models.lmm import LMMResult, fit_lmm
 from alstrials.models.survival import (
     CoxResult,
     KMResult,
@@ -77,6 +79,10 @@ __all__ = [
     "delta_fs",
     "kings_stage",
     "mitos_stage",
+    # models: longitudinal
+    "fit_lmm",
+    "LMMResult",
+    "carry_forward",
     # models: survival and diagnostics
     "kaplan_meier",
     "KMResult",

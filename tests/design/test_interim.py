@@ -13,6 +13,7 @@ from alstrials.design.integration import crossing_probabilities, point_state
 from alstrials.design.interim import (
     conditional_power,
     drift_from_hr,
+    interim_analysis,
     predictive_power,
     repeated_ci,
     repeated_ci_hr,
@@ -154,3 +155,59 @@ def test_repeated_p_value_consistent_with_boundary() -> None:
         d = group_sequential(3, boundary=boundary)
         p = repeated_p_values(d, d.upper[:2])
         np.testing.assert_allclose(p, 0.025, rtol=1e-6)
+
+
+def test_interim_analysis_entry_point_matches_rpact() -> None:
+    ref = INTERIM["survival_asOF3"]
+    d = group_sequential(3)
+    est = -np.asarray(ref["z"]) * 2 / np.sqrt(ref["events"][:2])  # log HR, favouring active
+    res = interim_analysis(
+        d, ref["z"], [1 / 3, 2 / 3], estimate=est, se=2 / np.sqrt(ref["events"][:2])
+    )
+    assert res.decision == ("continue", "continue")
+    assert res.conditional_power_trend == pytest.approx(ref["conditionalPower_trend"], abs=1e-6)
+    np.testing.assert_allclose(res.repeated_p, ref["repeatedPValues"], rtol=1e-4)
+    np.testing.assert_allclose(
+        np.exp(-res.ci["ci_high"]), ref["repeatedConfidenceIntervalLowerBounds"], rtol=1e-4
+    )
+    table = res.summary()
+    assert list(table.columns) == [
+        "info",
+        "z",
+        "upper",
+        "lower",
+        "decision",
+        "repeated_p",
+        "estimate",
+        "ci_low",
+        "ci_high",
+    ]
+    assert "analysis 2 of 3" in repr(res)
+    assert 0 < res.predictive_power < 1 and 0 < res.conditional_power_design < 1
+
+
+def test_interim_analysis_decisions_and_final() -> None:
+    d = group_sequential(3, futility="ld-obrien-fleming")
+    res = interim_analysis(d, [-0.5], [0.35])
+    assert res.decision == ("futility",)  # below the (non-binding) futility bound
+    fin = interim_analysis(d, [1.0, 2.6, 2.1], [0.35, 0.7, 0.98], final=True)
+    assert fin.decision == ("continue", "efficacy", "efficacy")
+    assert np.isnan(fin.conditional_power_trend)
+    with pytest.raises(DesignError, match="same length"):
+        interim_analysis(d, [1.0, 2.0], [0.4])
+    with pytest.raises(DesignError, match="both estimate= and se="):
+        interim_analysis(d, [1.0], [0.4], estimate=[0.2])
+
+
+def test_repeated_p_values_limits_and_many_looks() -> None:
+    d = group_sequential(3)
+    p = repeated_p_values(d, [6.0, 9.0])
+    # z = 6 at t = 1/3: 2 (1 - Phi(z_{1-p/2} sqrt 3)) = 1 - Phi(6) solved for p
+    expect = 2 * norm.sf(norm.isf(norm.sf(6.0) / 2) / np.sqrt(3))
+    assert p[0] == pytest.approx(expect, rel=1e-5)
+    assert p[1] == 1e-8  # floor: below it the integration is not accurate enough
+    # classic boundary over nine unequal looks (the constant's root bracket widens as needed)
+    info = [0.023, 0.152, 0.215, 0.443, 0.479, 0.566, 0.699, 0.776, 1.0]
+    many = group_sequential(9, boundary="obrien-fleming", info=info, alpha=0.1)
+    q = repeated_p_values(many, [3.5, 1.0])
+    assert 0 < q[0] < 0.5 and q[1] == 0.5

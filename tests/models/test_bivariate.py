@@ -41,7 +41,8 @@ def tables(refdir) -> dict[str, pd.DataFrame]:
 def long(tables) -> pd.DataFrame:
     """Scans and clinic visits as rows of one long frame (NaN in the other outcome)."""
     rows = pd.concat([tables["mri"], tables["alsfrs"]], ignore_index=True)
-    return rows.merge(tables["subjects"], on="subject_id")
+    rows = rows.merge(tables["subjects"], on="subject_id")
+    return rows.assign(arm_active=(rows["arm"] == "active").astype(float))
 
 
 @pytest.fixture(scope="module")
@@ -207,3 +208,66 @@ def test_result_object(fits):
     assert "<table" in fit._repr_html_()
     with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign"):
         fit.slope_correlation = 0.0
+
+
+def test_outcome_order_is_a_relabelling(long):
+    """Swapping the two outcomes permutes D and the fixed effects; the likelihood is unchanged."""
+    swapped = fit_bivariate_lmm(long, OUTCOMES[::-1], covariates="arm_active")
+    base = fit_bivariate_lmm(long, OUTCOMES, covariates=["arm_active"])
+    perm = [1, 0, 3, 2]
+    assert swapped.loglik == pytest.approx(base.loglik, rel=1e-9)
+    np.testing.assert_allclose(
+        swapped.random_cov.to_numpy(),
+        base.random_cov.to_numpy()[np.ix_(perm, perm)],
+        rtol=1e-4,
+        atol=1e-6,
+    )
+    assert swapped.slope_correlation == pytest.approx(base.slope_correlation, abs=1e-5)
+    assert swapped.fixed.loc["alsfrs_total:arm_active", "estimate"] == pytest.approx(
+        base.fixed.loc["alsfrs_total:arm_active", "estimate"], rel=1e-5
+    )
+
+
+def _simulate(n: int, rho: float, rng: np.random.Generator) -> pd.DataFrame:
+    """Cord CSA at 3 scans and ALSFRS-R at 5 visits; slope correlation ``rho``."""
+    sd = np.array([6.0, 4.0, 0.25, 0.6])
+    corr = np.eye(4) + 0.2 * (1 - np.eye(4))
+    corr[2, 3] = corr[3, 2] = rho
+    b = rng.multivariate_normal(np.zeros(4), corr * np.outer(sd, sd), size=n)
+    visits, scans = np.array([0.0, 3.0, 6.0, 9.0, 12.0]), np.array([0.5, 6.5, 12.5])
+    fun = pd.DataFrame(
+        {
+            "subject_id": np.repeat(np.arange(n), 5),
+            "months": np.tile(visits, n),
+            "alsfrs_total": (38 + b[:, [1]] + (-0.9 + b[:, [3]]) * visits).ravel()
+            + rng.normal(0, 1.8, 5 * n),
+        }
+    )
+    mri = pd.DataFrame(
+        {
+            "subject_id": np.repeat(np.arange(n), 3),
+            "months": np.tile(scans, n),
+            "cord_csa_mm2": (75 + b[:, [0]] + (-0.35 + b[:, [2]]) * scans).ravel()
+            + rng.normal(0, 1.2, 3 * n),
+        }
+    )
+    return pd.concat([fun, mri], ignore_index=True)
+
+
+@pytest.mark.slow
+def test_slope_correlation_interval_coverage():
+    """The Fisher-z Wald interval covers the true slope correlation about 95% of the time.
+
+    200 seeded replicates of 80 subjects: the Monte Carlo SD of the coverage is 1.5%, so
+    [0.90, 0.99] is a +/- 3 SD band around 0.95; the point estimate is nearly unbiased.
+    """
+    rho = 0.6
+    rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(99).spawn(200)]
+    hits, estimates = [], []
+    for rng in rngs:
+        fit = fit_bivariate_lmm(_simulate(80, rho, rng), OUTCOMES)
+        lo, hi = fit.slope_correlation_ci
+        hits.append(lo <= rho <= hi)
+        estimates.append(fit.slope_correlation)
+    assert 0.90 <= np.mean(hits) <= 0.99
+    assert abs(np.mean(estimates) - rho) < 0.05

@@ -225,3 +225,22 @@ def test_ml_and_reml_share_fixed_effects_in_balanced_random_intercept():
     b = fit_lmm(frame, "y ~ months", "subject_id", reml=False)
     np.testing.assert_allclose(a.fixed["estimate"], b.fixed["estimate"], rtol=1e-8)
     assert a.loglik != b.loglik
+
+
+def test_spline_fixed_effects_predict_reuses_the_basis(data):
+    out = fit_lmm(data, "y ~ bs(months, df=3) * arm", "subject_id", "~months")
+    assert out.converged and len(out.fixed) == 8
+    np.testing.assert_allclose(out.predict(data), out.fitted, rtol=1e-10)
+    # predicting one row at a time must use the knots of the fit, not of the new data
+    one = data.iloc[[5]]
+    assert out.predict(one).iloc[0] == pytest.approx(out.fitted.iloc[5], rel=1e-10)
+
+
+def test_categorical_arm_sets_the_reference_level(data):
+    frame = data.assign(arm=pd.Categorical(data["arm"], categories=["placebo", "active"]))
+    out = fit_lmm(frame, "y ~ months * arm", "subject_id", "~months")
+    assert "months:arm[T.active]" in out.fixed.index
+    res_default = fit_lmm(data, "y ~ months * arm", "subject_id", "~months")
+    assert out.fixed.loc["months:arm[T.active]", "estimate"] == pytest.approx(
+        -res_default.fixed.loc["months:arm[T.placebo]", "estimate"], rel=1e-6
+    )

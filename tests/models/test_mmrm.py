@@ -386,3 +386,8 @@ def test_satterthwaite_unstructured_is_between(mmrm_data, fits):
     assert (fit.effects["df"] > 1).all() and (fit.effects["df"] < base.df_residual).all()
     assert (fit.effects["p"] >= base.effects["p"]).all()
     pd.testing.assert_series_equal(fit.effects["se"], base.effects["se"])
+
+
+def test_single_covariate_may_be_a_string(mmrm_data, fits):
+    fit = fit_mmrm(mmrm_data, "chg", "visit", "id", "arm", covariates="base", covariance="ar1")
+    pd.testing.assert_frame_equal(fit.fixed, fits["ar1_reml"].fixed)

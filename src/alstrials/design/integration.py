@@ -123,7 +123,7 @@ def solve_bound(
             lo = x
         else:
             hi = x
-        step = f / df if df != 0 else np.inf
+        step = f / df if abs(df) > 1e-200 else np.inf
         if abs(step) < 1e-13:
             return x - step
         x = x - step

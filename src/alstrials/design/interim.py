@@ -43,20 +43,22 @@ Trials. Chapman & Hall/CRC, chapters 9 and 10.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 from scipy.optimize import brentq
-from scipy.special import ndtr
 
+from alstrials._results import ResultMixin
 from alstrials.design import integration as ig
 from alstrials.design.sequential import GSDesign, _build, _validate
 from alstrials.design.spending import spending_function
 from alstrials.errors import DesignError
 
 __all__ = [
+    "InterimResult",
+    "interim_analysis",
     "update_design",
     "conditional_power",
     "predictive_power",
@@ -344,6 +346,9 @@ def repeated_ci_hr(
     )
 
 
+_P_FLOOR = 1e-8
+
+
 def _upper_at_alpha(design: GSDesign, alpha: float, t: np.ndarray, stage: int) -> float:
     """Efficacy boundary at ``stage`` for a design like ``design`` but of level ``alpha``."""
     if design.boundary in ("obrien-fleming", "pocock"):
@@ -386,7 +391,8 @@ def repeated_p_values(
     Returns
     -------
     numpy.ndarray
-        One-sided repeated p-values, capped at 0.5.
+        One-sided repeated p-values, within [1e-8, 0.5] (values beyond are reported at the
+        limit: below 1e-8 the numerical integration is not accurate enough).
 
     References
     ----------
@@ -409,8 +415,144 @@ def repeated_p_values(
         hi = 0.5 - 1e-9
         if g(hi) > 0:
             out[k - 1] = 0.5
-        elif g(1e-12) < 0:
-            out[k - 1] = float(ndtr(-zk))
+        elif g(_P_FLOOR) < 0:
+            out[k - 1] = _P_FLOOR
         else:
-            out[k - 1] = brentq(g, 1e-12, hi, xtol=1e-14, rtol=1e-10)
+            out[k - 1] = brentq(g, _P_FLOOR, hi, xtol=1e-14, rtol=1e-10)
     return out
+
+
+@dataclass(frozen=True, repr=False)
+class InterimResult(ResultMixin):
+    """Everything a monitoring report needs at an analysis (build it with
+    :func:`interim_analysis`).
+
+    Attributes
+    ----------
+    design : GSDesign
+        The design updated to the observed information fractions.
+    z, info : numpy.ndarray
+        Observed statistics and information fractions of the analyses so far.
+    decision : tuple of str
+        Per analysis: "efficacy", "futility" (bound crossed; non-binding unless the design is
+        binding) or "continue".
+    repeated_p : numpy.ndarray
+        Repeated p-values.
+    conditional_power_trend, conditional_power_design, predictive_power : float
+        At the latest analysis (NaN at the final analysis).
+    ci : pandas.DataFrame or None
+        Repeated confidence intervals when estimates and standard errors were given.
+    """
+
+    design: GSDesign
+    z: np.ndarray
+    info: np.ndarray
+    decision: tuple[str, ...]
+    repeated_p: np.ndarray
+    conditional_power_trend: float
+    conditional_power_design: float
+    predictive_power: float
+    ci: pd.DataFrame | None = field(default=None)
+    converged: bool = True
+
+    def summary(self) -> pd.DataFrame:
+        """Per analysis so far: ``info z upper lower decision repeated_p`` (and the RCI)."""
+        m = self.z.size
+        lower = np.full(m, np.nan) if self.design.lower is None else self.design.lower[:m]
+        out = pd.DataFrame(
+            {
+                "info": self.info,
+                "z": self.z,
+                "upper": self.design.upper[:m],
+                "lower": np.where(np.isfinite(lower), lower, np.nan),
+                "decision": list(self.decision),
+                "repeated_p": self.repeated_p,
+            },
+            index=pd.RangeIndex(1, m + 1, name="stage"),
+        )
+        if self.ci is not None:
+            out["estimate"] = self.ci["estimate"].to_numpy()
+            out["ci_low"] = self.ci["ci_low"].to_numpy()
+            out["ci_high"] = self.ci["ci_high"].to_numpy()
+        return out
+
+    def __repr__(self) -> str:
+        return (
+            f"InterimResult(analysis {self.z.size} of {self.design.k}, info={self.info[-1]:.3f}, "
+            f"z={self.z[-1]:.3f}, decision={self.decision[-1]!r}, "
+            f"CP(trend)={self.conditional_power_trend:.3f})"
+        )
+
+
+def interim_analysis(
+    design: GSDesign,
+    z: ArrayLike,
+    info: ArrayLike,
+    *,
+    estimate: ArrayLike | None = None,
+    se: ArrayLike | None = None,
+    final: bool = False,
+) -> InterimResult:
+    """Monitor a trial: boundaries at the observed information, decisions, CP, PP, RCIs.
+
+    Parameters
+    ----------
+    design : GSDesign
+        The planned (spending-function) design.
+    z : array_like
+        Statistics at the analyses so far (positive favours the active arm).
+    info : array_like
+        Their information fractions (observed / planned maximum information).
+    estimate, se : array_like, optional
+        Effect estimates and standard errors at the analyses, for repeated CIs.
+    final : bool
+        Whether the latest analysis is the final one.
+
+    Returns
+    -------
+    InterimResult
+
+    References
+    ----------
+    Lan & DeMets (1983); Lan & Wittes (1988); Jennison & Turnbull (2000), chapters 9-10.
+
+    Examples
+    --------
+    >>> from alstrials.design.sequential import group_sequential
+    >>> res = interim_analysis(group_sequential(3), z=[1.1, 1.9], info=[1 / 3, 2 / 3])
+    >>> res.decision
+    ('continue', 'continue')
+    >>> round(res.conditional_power_trend, 4)
+    0.7185
+    """
+    zz = np.asarray(z, dtype=float).ravel()
+    t = np.asarray(info, dtype=float).ravel()
+    if zz.size != t.size or zz.size == 0 or not np.all(np.isfinite(zz)):
+        raise DesignError(f"z and info need the same length >= 1 (got {zz.size} and {t.size}).")
+    upd = update_design(design, t, final=final)
+    m = zz.size
+    lower = np.full(m, -np.inf) if upd.lower is None else upd.lower[:m]
+    decision = tuple(
+        "efficacy" if zk >= b else "futility" if zk <= a else "continue"
+        for zk, b, a in zip(zz, upd.upper[:m], lower, strict=True)
+    )
+    nan = float("nan")
+    if m < upd.k:
+        cp_t = conditional_power(upd, zz[-1], m, drift="trend")
+        cp_d = conditional_power(upd, zz[-1], m, drift="design")
+        pp = predictive_power(upd, zz[-1], m)
+    else:
+        cp_t = cp_d = pp = nan
+    ci = None
+    if estimate is not None or se is not None:
+        if estimate is None or se is None:
+            raise DesignError("give both estimate= and se= for repeated confidence intervals.")
+        ci = repeated_ci(upd, estimate, se)
+    rp = repeated_p_values(upd, zz)
+    return InterimResult(upd, _ro(zz), _ro(t), decision, _ro(rp), cp_t, cp_d, pp, ci)
+
+
+def _ro(a: np.ndarray) -> np.ndarray:
+    a = np.array(a, dtype=float)
+    a.setflags(write=False)
+    return a

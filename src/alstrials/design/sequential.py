@@ -231,7 +231,10 @@ def _classic_upper(spec: _Spec, r: int) -> np.ndarray:
         pu, _ = ig.crossing_probabilities(c * shape, lower, spec.info, 0.0, r=r)
         return pu.sum() - spec.alpha
 
-    c = brentq(excess, -float(ndtri(spec.alpha)) - 1e-6, 12.0, xtol=1e-12)
+    lo = -float(ndtri(spec.alpha)) - 0.5  # the final boundary alone spends less than alpha
+    while excess(lo) < 0:
+        lo -= 1.0
+    c = brentq(excess, lo, 12.0, xtol=1e-12)
     return c * shape
 
 

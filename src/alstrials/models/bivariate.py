@@ -478,7 +478,7 @@ def fit_bivariate_lmm(
             names += [f"{o}:arm[T.{a}]" for o in outcomes]
             names += [f"{o}:{time}:arm[T.{a}]" for o in outcomes]
     x = np.column_stack(cols)
-    if np.linalg.matrix_rank(x) < x.shape[1]:
+    if np.linalg.matrix_rank(x.T @ x) < x.shape[1]:
         raise DataValidationError(
             "the fixed-effects design is rank deficient: a covariate is constant or collinear "
             "with time; drop it"

@@ -105,6 +105,17 @@ def _bmm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
+def _sum_abt(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``sum_m a[m] @ b[m].T`` for stacks of small matrices (one dot product per output entry)."""
+    q1, q2 = a.shape[1], b.shape[1]
+    out = np.empty((q1, q2))
+    for i in range(q1):
+        ai = np.ascontiguousarray(a[:, i, :]).ravel()
+        for j in range(q2):
+            out[i, j] = ai @ np.ascontiguousarray(b[:, j, :]).ravel()
+    return out
+
+
 def _bmv(a: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Batched ``a[m] @ v[m]`` for small matrices."""
     out = a[:, :, 0] * v[:, 0, None]
@@ -247,7 +258,7 @@ def evaluate(theta: np.ndarray, s: Stats, reml: bool, gradient: bool = True) -> 
                 C = _bmm(s.ZtX @ Ainv, s.ZtX.transpose(0, 2, 1))
             J = -_bmm(s.ZtZ, P)
             J[:, np.arange(q), np.arange(q)] += 1.0  # I - ZtZ P
-            G -= np.einsum("mab,mcb->ac", _bmm(J, C), J)
+            G -= _sum_abt(_bmm(J, C), J)
         G = 0.5 * (G + G.T)
         rows, cols = theta_index(q)
         grad = (2.0 * G @ lam)[rows, cols]

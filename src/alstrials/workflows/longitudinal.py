@@ -1,0 +1,49 @@
+"""Longitudinal steps: the ALSFRS-R slope model (primary analysis of most ALS trials), MMRM at
+the scheduled visits, an LMM with a time-varying MRI covariate, and the bivariate model asking
+whether an MRI biomarker tracks function."""
+
+from __future__ import annotations
+
+from alstrials.data.frames import long_frame
+from alstrials.data.schema import TrialData
+from alstrials.models.covariates import carry_forward
+from alstrials.models.lmm import fit_lmm
+from alstrials.reporting.lmm_plots import plot_caterpillar, plot_observed_fitted, plot_spaghetti
+from alstrials.workflows.step import Outputs, Step
+
+SLOPE_FORMULA = "alsfrs_total ~ months * arm"
+
+
+def lmm_slope_step(trial: TrialData, out: Outputs) -> None:
+    data = long_frame(trial)
+    fit = fit_lmm(data, SLOPE_FORMULA, group="subject_id", random="~months")
+    active = trial.arms[1]
+    slope_term = f"months:arm[T.{active}]"
+    out.table("lmm_fixed", fit.fixed)
+    out.table("lmm_random_cov", fit.random_cov)
+    contrasts = fit.contrast({
+        "slope difference (points/month)": {slope_term: 1.0},
+        "difference at month 12 (points)": {f"arm[T.{active}]": 1.0, slope_term: 12.0},
+    })
+    out.table("lmm_contrasts", contrasts)
+    out.table("lmm_fit", fit.summary())
+    out.figure("lmm_spaghetti", plot_spaghetti(fit, by="arm"))
+    out.figure("lmm_observed_fitted", plot_observed_fitted(fit))
+    out.figure("lmm_caterpillar", plot_caterpillar(fit, term="months"))
+
+
+def time_varying_mri_step(trial: TrialData, out: Outputs) -> None:
+    visits = long_frame(trial)
+    scans = trial.mri[["subject_id", "months", "cord_csa_mm2", "cst_fa"]]
+    data = carry_forward(visits, scans, columns=["cord_csa_mm2", "cst_fa"])
+    data = data.dropna(subset=["cord_csa_mm2", "cst_fa"])
+    fit = fit_lmm(data, "alsfrs_total ~ months * arm + cord_csa_mm2 + cst_fa",
+                  group="subject_id", random="~months")
+    out.table("lmm_time_varying_mri", fit.fixed)
+
+
+STEPS = (
+    Step("lmm_slope", "ALSFRS-R slope LMM by arm, contrasts and figures", lmm_slope_step),
+    Step("lmm_time_varying_mri", "ALSFRS-R LMM with last-observed MRI covariates",
+         time_varying_mri_step),
+)
