@@ -32,13 +32,15 @@ from alstrials.errors import (
 )
 from alstrials.models.accuracy import diagnostic_accuracy
 from alstrials.models.cafs import CAFSResult, cafs
+from alstrials.models.bivariate import BivariateResult, biomarker_tracking, fit_bivariate_lmm
+from alstrials.models.covariates import carry_forward
 from alstrials.models.finkelstein_schoenfeld import (
     FinkelsteinSchoenfeldResult,
     finkelstein_schoenfeld,
 )
-from alstrials.models.covariates import carry_forward
 from alstrials.models.joint import JointResult, fit_joint
 from alstrials.models.lmm import LMMResult, fit_lmm
+from alstrials.models.mmrm import MMRMResult, fit_mmrm
 from alstrials.models.survival import (
     CoxResult,
     KMResult,
@@ -83,6 +85,11 @@ __all__ = [
     "fit_lmm",
     "LMMResult",
     "carry_forward",
+    "fit_mmrm",
+    "MMRMResult",
+    "fit_bivariate_lmm",
+    "biomarker_tracking",
+    "BivariateResult",
     # models: survival and diagnostics
     "kaplan_meier",
     "KMResult",

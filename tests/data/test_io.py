@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.data.conftest import make_frames
 
 from alstrials.data.io import read_trial
 from alstrials.data.schema import TABLES, TrialData
 from alstrials.errors import DataValidationError
-from tests.data.conftest import make_frames
 
 
 def _assert_same(a: TrialData, b: TrialData) -> None:

@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.data.conftest import make_frames
 
 from alstrials.data.schema import TrialData, canonicalize
 from alstrials.errors import DataValidationError
-from tests.data.conftest import make_frames
 
 
 def test_small_trial_is_valid(small_trial: TrialData) -> None:

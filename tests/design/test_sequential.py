@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.stats import norm
 
 from alstrials.design.integration import crossing_probabilities
 from alstrials.design.sequential import GSDesign, group_sequential
@@ -226,3 +227,30 @@ def test_futility_invariants(info: list[float], beta: float) -> None:
     np.testing.assert_allclose(d.lower[-1], d.upper[-1])
     np.testing.assert_allclose(d.power, 1 - beta, atol=1e-6)
     assert np.all(np.diff(d.cumulative_beta) >= 0)
+
+
+def test_effect_scale_matches_rpact() -> None:
+    """rpact getSampleSizeSurvival (2:1, HR 0.7) and getSampleSizeMeans (sd 1, normal approx.)."""
+    d = group_sequential(3, futility="ld-obrien-fleming")
+    surv = REF["effect_scale"]["survival_hr0_7_alloc2"]
+    events = np.asarray(surv["eventsPerStage"])
+    # maximum events = inflation x Schoenfeld's fixed-design events
+    fixed = (norm.isf(0.025) + norm.isf(0.2)) ** 2 / ((2 / 9) * np.log(0.7) ** 2)
+    assert d.inflation * fixed == pytest.approx(events[-1], rel=1e-6)
+    eb = d.effect_boundaries(events=events, allocation=2 / 3)
+    np.testing.assert_allclose(eb["efficacy"], surv["criticalValuesEffectScale"], rtol=1e-5)
+    # rpact prints futility bounds on the effect scale rounded to 8 digits
+    np.testing.assert_allclose(eb["futility"][:2], surv["futilityBoundsEffectScale"], rtol=1e-5)
+    means = REF["effect_scale"]["means_delta0_3"]
+    se = 2 / np.sqrt(np.asarray(means["numberOfSubjects"]))  # sd 1, 1:1: sqrt(4 / N)
+    eb = d.effect_boundaries(se=se)
+    np.testing.assert_allclose(eb["efficacy"], means["criticalValuesEffectScale"], rtol=1e-5)
+    np.testing.assert_allclose(eb["futility"][:2], means["futilityBoundsEffectScale"], atol=1e-6)
+
+
+def test_design_is_frozen() -> None:
+    d = group_sequential(3, futility="ld-obrien-fleming")
+    with pytest.raises(AttributeError, match="cannot assign"):
+        d.alpha = 0.05  # type: ignore[misc]
+    with pytest.raises(ValueError, match="read-only"):
+        d.upper[0] = 0.0

@@ -1,6 +1,8 @@
 """Analysis-ready frames built from a trial's canonical tables.
 
 ``long_frame``      ALSFRS-R visits with arm and baseline covariates, totals as floats.
+``change_frame``    visits mapped to the nominal schedule with the baseline total and the
+                    change from baseline (the MMRM layout).
 ``survival_frame``  one row per subject: event time and flag with arm, baseline covariates and
                     the MRI signs and biomarkers at the subject's first scan (baseline MRI).
 
@@ -10,11 +12,13 @@ formula terms read ``arm[T.active]`` with the reference arm as baseline.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from alstrials.data.schema import TrialData
 
-__all__ = ["long_frame", "survival_frame", "baseline_mri", "MRI_MEASURES"]
+__all__ = ["long_frame", "change_frame", "visit_schedule", "survival_frame", "baseline_mri",
+           "MRI_MEASURES"]
 
 MRI_MEASURES = ("cst_fa", "precentral_thickness_mm", "cord_csa_mm2",
                 "cst_flair_hyperintensity", "motor_cortex_swi_hypointensity", "composite_sign")
@@ -33,6 +37,32 @@ def long_frame(trial: TrialData) -> pd.DataFrame:
     data["alsfrs_total"] = data["alsfrs_total"].to_numpy(dtype=float)
     data["arm"] = _arm(data["arm"], trial)
     return data.sort_values(["subject_id", "months"], kind="stable").reset_index(drop=True)
+
+
+def visit_schedule(trial: TrialData) -> np.ndarray:
+    """The nominal visit months: the simulator's schedule when recorded in the metadata, else
+    the distinct visit months rounded to whole months."""
+    scenario = trial.metadata.get("scenario") or {}
+    if isinstance(scenario, dict) and "visit_months" in scenario:
+        return np.asarray(sorted(scenario["visit_months"]), dtype=float)
+    return np.unique(np.round(trial.alsfrs["months"].to_numpy(dtype=float)))
+
+
+def change_frame(trial: TrialData, schedule: np.ndarray | None = None) -> pd.DataFrame:
+    """Post-baseline visits at nominal times (``visit``: the nearest scheduled month; a
+    subject's later duplicates of the same nominal visit are dropped), with ``base`` (the
+    total at the first scheduled visit) and ``change`` (total minus base). Subjects without a
+    baseline total are left out."""
+    data = long_frame(trial)
+    times = visit_schedule(trial) if schedule is None else np.asarray(schedule, dtype=float)
+    months = data["months"].to_numpy(dtype=float)
+    data["visit"] = times[np.abs(months[:, None] - times[None, :]).argmin(axis=1)]
+    data = data.drop_duplicates(["subject_id", "visit"], keep="first")
+    base = data[data["visit"] == times.min()].set_index("subject_id")["alsfrs_total"]
+    data["base"] = data["subject_id"].map(base)
+    data = data[(data["visit"] > times.min()) & data["base"].notna()].copy()
+    data["change"] = data["alsfrs_total"] - data["base"]
+    return data.reset_index(drop=True)
 
 
 def baseline_mri(trial: TrialData) -> pd.DataFrame:

@@ -52,7 +52,7 @@ from scipy.optimize import brentq
 
 from alstrials._results import ResultMixin
 from alstrials.design import integration as ig
-from alstrials.design.sequential import GSDesign, _build, _validate
+from alstrials.design.sequential import GSDesign, _build, _Spec, _validate
 from alstrials.design.spending import spending_function
 from alstrials.errors import DesignError
 
@@ -69,7 +69,7 @@ __all__ = [
 ]
 
 
-def _spec_of(design: GSDesign, info: np.ndarray):  # type: ignore[no-untyped-def]
+def _spec_of(design: GSDesign, info: np.ndarray) -> _Spec:
     spec = _validate(
         design.k,
         design.alpha,

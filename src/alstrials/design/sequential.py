@@ -51,7 +51,7 @@ Trials. Chapman & Hall/CRC, chapters 2, 4, 7 and 19.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -239,8 +239,7 @@ def _classic_upper(spec: _Spec, r: int) -> np.ndarray:
 
 
 def _spending_upper(spec: _Spec, spend_t: np.ndarray, r: int) -> np.ndarray:
-    cum = spec.alpha_fn(spend_t)  # type: ignore[misc]
-    inc = np.diff(np.concatenate(([0.0], cum)))
+    inc = _increments(spec.alpha_fn, spend_t)
     st = ig.start_state()
     upper = np.empty(spec.k)
     for k, t in enumerate(spec.info):
@@ -280,7 +279,7 @@ def _with_futility(
     return upper, lower, gap
 
 
-def _solve_drift(fun, start: float) -> float:  # type: ignore[no-untyped-def]
+def _solve_drift(fun: Callable[[float], float], start: float) -> float:
     lo, hi = 0.7 * start, 1.6 * start
     flo, fhi = fun(lo), fun(hi)
     for _ in range(20):
@@ -498,7 +497,7 @@ def _build(spec: _Spec, spend_t: np.ndarray, r: int, drift: float | None = None)
         cum_alpha = np.cumsum(ig.crossing_probabilities(upper, no_fut, t, 0.0, r=r)[0])
     else:
         upper = _spending_upper(spec, spend_t, r)
-        cum_alpha = spec.alpha_fn(spend_t)  # type: ignore[misc]
+        cum_alpha = np.cumsum(_increments(spec.alpha_fn, spend_t))
     lower: np.ndarray | None = None
     cum_beta = None
     if spec.beta_fn is not None:

@@ -483,7 +483,10 @@ def fit_bivariate_lmm(
             "the fixed-effects design is rank deficient: a covariate is constant or collinear "
             "with time; drop it"
         )
-    st = _cross_products(k, subj, z, x, y, n_sub)
+    # centring each outcome only shifts its intercept (columns 0 and 1 are the outcome
+    # indicators) and avoids cancellation in y'V^{-1}y - b'beta at large outcome levels
+    centre = np.array([y[k == 0].mean(), y[k == 1].mean()])
+    st = _cross_products(k, subj, z, x, y - centre[k], n_sub)
     theta0 = _start(long, k, t, y, subj, n_sub)
 
     def fun(th: np.ndarray) -> tuple[float, np.ndarray]:
@@ -509,7 +512,8 @@ def fit_bivariate_lmm(
             f"fit_bivariate_lmm did not converge: {message}", ConvergenceWarning, stacklevel=2
         )
     parts = _profile(theta, st, reml)
-    beta = parts.beta
+    beta = parts.beta.copy()
+    beta[:2] += centre
     se = np.sqrt(np.diag(np.linalg.inv(parts.a)))
     q = stats.norm.ppf(0.5 + level / 2.0)
     fixed = pd.DataFrame(
@@ -558,21 +562,29 @@ def fit_bivariate_lmm(
 
 
 def _newton_polish(fun, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
-    """One Newton step from the BFGS solution (kept only if it lowers the objective).
+    """Up to three Newton steps from the BFGS solution, each kept only if it helps.
 
-    BFGS with finite-difference gradients stops a little short in flat directions of the
-    likelihood; a Newton step with the numerical Hessian recovers the last digits. Returns the
-    point and the Hessian of the negative log-likelihood (the observed information).
+    BFGS stops when its line search can no longer resolve decreases of the objective (about
+    1e-10 relative); Newton steps with the numerical Hessian recover the last digits. A step is
+    kept if it lowers the gradient without raising the objective beyond that resolution.
+    Returns the point and the Hessian of the negative log-likelihood (observed information).
     """
     hess = _hessian(fun, theta)
-    try:
-        np.linalg.cholesky(hess)
-    except np.linalg.LinAlgError:
-        return theta, hess
-    step = np.linalg.solve(hess, fun(theta)[1])
-    if fun(theta - step)[0] < fun(theta)[0]:
-        theta = theta - step
+    for _ in range(3):
+        try:
+            np.linalg.cholesky(hess)
+        except np.linalg.LinAlgError:
+            break
+        value, grad = fun(theta)
+        new = theta - np.linalg.solve(hess, grad)
+        new_value, new_grad = fun(new)
+        tolerance = 1e-9 * max(1.0, abs(value))
+        if not (new_value <= value + tolerance and np.abs(new_grad).max() < np.abs(grad).max()):
+            break
+        theta = new
         hess = _hessian(fun, theta)
+        if np.abs(new_grad).max() < 1e-6:
+            break
     return theta, hess
 
 

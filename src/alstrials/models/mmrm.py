@@ -203,6 +203,7 @@ def _levels(series: pd.Series) -> list:
 class _Design:
     """Numeric pieces of ``outcome ~ covariates + visit * arm`` for one data set."""
 
+    centre: float  # subtracted from y; added back to the intercept
     y: np.ndarray
     x: np.ndarray
     names: list
@@ -282,8 +283,10 @@ def _build_design(
         )
         raise DataValidationError(f"the MMRM design matrix is rank deficient: {hint}")
     codes = pd.factorize(frame[group])[0]
+    centre = float(frame[outcome].mean())  # shifts only the intercept; avoids cancellation
     return _Design(
-        y=frame[outcome].to_numpy(float),
+        centre=centre,
+        y=frame[outcome].to_numpy(float) - centre,
         x=x,
         names=names,
         subject_codes=codes,
@@ -679,7 +682,8 @@ def fit_mmrm(
         warnings.warn(f"fit_mmrm did not converge: {message}", ConvergenceWarning, stacklevel=2)
 
     parts = objective.pieces(theta)
-    beta = parts.beta
+    beta = parts.beta.copy()
+    beta[0] += design.centre  # column 0 is the intercept
     vcov = linalg.cho_solve(parts.a_factor, np.eye(p))
     se = np.sqrt(np.diag(vcov))
     df_res = n_obs - p

@@ -4,10 +4,14 @@ whether an MRI biomarker tracks function."""
 
 from __future__ import annotations
 
-from alstrials.data.frames import long_frame
+import pandas as pd
+
+from alstrials.data.frames import change_frame, long_frame
+from alstrials.models.bivariate import biomarker_tracking
 from alstrials.data.schema import TrialData
 from alstrials.models.covariates import carry_forward
 from alstrials.models.lmm import fit_lmm
+from alstrials.models.mmrm import fit_mmrm
 from alstrials.reporting.lmm_plots import plot_caterpillar, plot_observed_fitted, plot_spaghetti
 from alstrials.workflows.step import Outputs, Step
 
@@ -32,6 +36,28 @@ def lmm_slope_step(trial: TrialData, out: Outputs) -> None:
     out.figure("lmm_caterpillar", plot_caterpillar(fit, term="months"))
 
 
+def mmrm_step(trial: TrialData, out: Outputs) -> None:
+    data = change_frame(trial)
+    data["arm"] = data["arm"].astype(str)
+    fit = fit_mmrm(data, outcome="change", visit="visit", group="subject_id", arm="arm",
+                   covariates=("base",), arm_reference=trial.arms[0])
+    out.table("mmrm_effects", fit.effects)
+    out.table("mmrm_fixed", fit.fixed)
+    out.table("mmrm_covariance", fit.covariance)
+
+
+def biomarker_tracking_step(trial: TrialData, out: Outputs) -> None:
+    rows = []
+    for biomarker in ("cord_csa_mm2", "cst_fa"):
+        fit = biomarker_tracking(trial, biomarker=biomarker)
+        out.table(f"tracking_{biomarker}", fit.summary())
+        low, high = fit.slope_correlation_ci
+        rows.append({"biomarker": biomarker, "slope_correlation": fit.slope_correlation,
+                     "ci_low": low, "ci_high": high, "subjects": fit.n_subjects,
+                     "converged": fit.converged})
+    out.table("tracking_slope_correlations", pd.DataFrame(rows), index=False)
+
+
 def time_varying_mri_step(trial: TrialData, out: Outputs) -> None:
     visits = long_frame(trial)
     scans = trial.mri[["subject_id", "months", "cord_csa_mm2", "cst_fa"]]
@@ -44,6 +70,9 @@ def time_varying_mri_step(trial: TrialData, out: Outputs) -> None:
 
 STEPS = (
     Step("lmm_slope", "ALSFRS-R slope LMM by arm, contrasts and figures", lmm_slope_step),
+    Step("mmrm", "MMRM of change from baseline at scheduled visits", mmrm_step),
+    Step("biomarker_tracking", "bivariate model: do MRI biomarker slopes track ALSFRS-R?",
+         biomarker_tracking_step),
     Step("lmm_time_varying_mri", "ALSFRS-R LMM with last-observed MRI covariates",
          time_varying_mri_step),
 )

@@ -77,5 +77,24 @@ interim$survival_asP4 <- list(
   conditionalPower_hr1_6 = res4$conditionalPower[3:4]
 )
 
-out <- list(rpact_version = as.character(packageVersion("rpact")), designs = designs, interim = interim)
+# Boundaries on the effect scale (hazard ratio with 2:1 allocation; mean difference, sd 1).
+effect <- list()
+des_e <- getDesignGroupSequential(kMax = 3, alpha = 0.025, beta = 0.2, typeOfDesign = "asOF", typeBetaSpending = "bsOF")
+ss <- getSampleSizeSurvival(des_e, hazardRatio = 0.7, lambda2 = log(2) / 24, accrualTime = c(0, 18),
+                            followUpTime = 12, allocationRatioPlanned = 2)
+effect$survival_hr0_7_alloc2 <- list(
+  call = "getSampleSizeSurvival(getDesignGroupSequential(kMax=3, alpha=0.025, beta=0.2, typeOfDesign='asOF', typeBetaSpending='bsOF'), hazardRatio=0.7, lambda2=log(2)/24, accrualTime=c(0,18), followUpTime=12, allocationRatioPlanned=2)",
+  eventsPerStage = as.vector(ss$eventsPerStage),
+  criticalValuesEffectScale = as.vector(ss$criticalValuesEffectScale),
+  futilityBoundsEffectScale = as.vector(ss$futilityBoundsEffectScale)
+)
+sm <- getSampleSizeMeans(des_e, alternative = 0.3, stDev = 1, normalApproximation = TRUE, allocationRatioPlanned = 1)
+effect$means_delta0_3 <- list(
+  call = "getSampleSizeMeans(<same design>, alternative=0.3, stDev=1, normalApproximation=TRUE, allocationRatioPlanned=1)",
+  numberOfSubjects = as.vector(sm$numberOfSubjects),
+  criticalValuesEffectScale = as.vector(sm$criticalValuesEffectScale),
+  futilityBoundsEffectScale = as.vector(sm$futilityBoundsEffectScale)
+)
+
+out <- list(rpact_version = as.character(packageVersion("rpact")), designs = designs, interim = interim, effect_scale = effect)
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, null = "null", pretty = TRUE), "values.json")

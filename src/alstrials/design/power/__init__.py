@@ -17,6 +17,8 @@ from alstrials.design.power.enrichment import EnrichmentResult, enrichment_event
 from alstrials.design.power.hazards import Exponential, PiecewiseExponential, Weibull
 from alstrials.design.power.mmrm import ar1_cov, mmrm, mmrm_phi
 from alstrials.design.power.results import EventsResult, PowerResult, SurvivalDesignResult
+from alstrials.design.power.simulate import power_curve, simulate
+from alstrials.design.power.simulation_result import PowerCurveResult, SimulationPowerResult
 from alstrials.design.power.slope import lmm_slope, random_slope_cov, slope_variance
 from alstrials.design.power.survival import events, events_power
 from alstrials.design.power.survival_design import (
@@ -25,9 +27,6 @@ from alstrials.design.power.survival_design import (
     survival_sample_size,
     time_to_events,
 )
-
-from alstrials.design.power.simulate import power_curve, simulate
-from alstrials.design.power.simulation_result import PowerCurveResult, SimulationPowerResult
 
 __all__ = [
     "lmm_slope",

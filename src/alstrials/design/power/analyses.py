@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from alstrials.data.frames import long_frame, survival_frame
+from alstrials.data.frames import change_frame, long_frame, survival_frame
 from alstrials.data.schema import TrialData
 from alstrials.errors import DesignError
 
@@ -95,19 +95,10 @@ def logrank(trial: TrialData) -> ReplicateOutcome:
 def mmrm(trial: TrialData) -> ReplicateOutcome:
     from alstrials.models.mmrm import fit_mmrm
 
-    data = long_frame(trial)
-    schedule = np.asarray(trial.metadata.get("visit_months",
-                                             np.unique(np.round(data["months"]))), dtype=float)
-    nearest = schedule[np.abs(data["months"].to_numpy()[:, None] - schedule[None, :]).argmin(1)]
-    data["visit"] = nearest
-    data = data.drop_duplicates(["subject_id", "visit"])
-    base = data[data["visit"] == schedule.min()].set_index("subject_id")["alsfrs_total"]
-    data["base"] = data["subject_id"].map(base)
-    data = data[(data["visit"] > schedule.min()) & data["base"].notna()].copy()
-    data["change"] = data["alsfrs_total"] - data["base"]
+    data = change_frame(trial)
     data["arm"] = data["arm"].astype(str)
     fit = fit_mmrm(data, outcome="change", visit="visit", group="subject_id", arm="arm",
-                   covariates=("base",))
+                   covariates=("base",), arm_reference=trial.arms[0])
     last = fit.effects.iloc[-1]
     return _wald(last["estimate"], last["se"], fit.converged)
 

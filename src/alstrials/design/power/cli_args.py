@@ -143,7 +143,7 @@ def add_power_subcommands(parser: argparse.ArgumentParser) -> argparse._SubParse
     Examples
     --------
     >>> p = argparse.ArgumentParser(prog="alstrials power")
-    >>> add_power_subcommands(p)
+    >>> _ = add_power_subcommands(p)
     >>> a = p.parse_args(["slope", "--delta", "0.25", "--t", "0,3,6,9,12", "--sig2-slope",
     ...                   "0.36", "--sig2-resid", "2.25", "--power", "0.8"])
     >>> round(a.power_func(a).n_per_group, 1)
