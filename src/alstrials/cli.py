@@ -133,9 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="exclusion-log rows to print (default: %(default)s)")
     val.set_defaults(func=_cmd_validate)
 
+    from alstrials.cli_interim import add_interim_parser
     from alstrials.cli_power import add_power_parser
 
     add_power_parser(sub)
+    add_interim_parser(sub)
     return parser
 
 

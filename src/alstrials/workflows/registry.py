@@ -7,14 +7,14 @@ from pathlib import Path
 
 from alstrials.data.schema import TrialData
 from alstrials.reporting.manifest import write_manifest
-from alstrials.workflows import descriptive, joint, longitudinal, survival
+from alstrials.workflows import descriptive, design, joint, longitudinal, survival
 from alstrials.workflows.step import Outputs, Step
 
 __all__ = ["STEPS", "run_steps"]
 
 
 STEPS: tuple[Step, ...] = (
-    *descriptive.STEPS, *longitudinal.STEPS, *survival.STEPS, *joint.STEPS)
+    *descriptive.STEPS, *longitudinal.STEPS, *survival.STEPS, *joint.STEPS, *design.STEPS)
 """Every analysis step, in the order the demo runs them."""
 
 

@@ -1,0 +1,203 @@
+"""``fit_mmrm``: fit a mixed model for repeated measures by REML or ML.
+
+Validates the options, builds the design, maximises the profiled likelihood with BFGS and
+assembles the :class:`MMRMResult` (fixed effects, per-visit arm effects with t, Satterthwaite or
+z inference, covariance, information criteria). The model is stated in
+:mod:`alstrials.models.mmrm`.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from scipy import linalg, optimize
+
+from alstrials.errors import ConvergenceWarning
+from alstrials.models.covstruct import CovStruct, parse_covariance
+from alstrials.models.mmrm.design import _arm_reference, _build_design, _prepare_frame
+from alstrials.models.mmrm.inference import _satterthwaite, _table
+from alstrials.models.mmrm.likelihood import _Objective, _patterns, _start_covariance
+from alstrials.models.mmrm.result import MMRMResult
+
+__all__ = ["fit_mmrm"]
+
+
+def fit_mmrm(
+    data: pd.DataFrame,
+    outcome: str,
+    visit: str,
+    group: str,
+    arm: str,
+    covariates: tuple[str, ...] | list[str] = (),
+    covariance: str = "unstructured",
+    reml: bool = True,
+    *,
+    arm_reference: object = None,
+    inference: str = "t",
+    level: float = 0.95,
+    maxiter: int = 500,
+) -> MMRMResult:
+    """Fit a mixed model for repeated measures, ``outcome ~ covariates + visit * arm``.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long data: one row per subject and visit.
+    outcome, visit, group, arm : str
+        Column names: the response, the scheduled visit (treated as categories, sorted; a
+        pandas Categorical keeps its category order), the subject identifier and the arm.
+    covariates : sequence of str, default ()
+        Extra columns in the mean model (numeric, or categorical: treatment-coded).
+    covariance : {"unstructured", "ar1", "ar1h", "cs", "csh"}, default "unstructured"
+        Within-subject covariance across visits (see :mod:`alstrials.models.covstruct`).
+    reml : bool, default True
+        REML (True) or maximum likelihood.
+    arm_reference : optional
+        Reference arm; default ``"placebo"`` if present, else the first sorted level.
+    inference : {"t", "satterthwaite", "z"}, default "t"
+        Wald t tests with the residual df :math:`N - p` (as ``nlme::gls``), t tests with
+        Satterthwaite df per coefficient and contrast (as ``lmerTest``), or z tests.
+    level : float, default 0.95
+        Confidence level of the intervals.
+    maxiter : int, default 500
+        BFGS iteration limit.
+
+    Returns
+    -------
+    MMRMResult
+        With ``effects`` (arm difference per visit), ``fixed``, ``covariance``, ``loglik``.
+
+    Raises
+    ------
+    DataValidationError
+        Missing columns, a subject with two rows at one visit or in two arms, a single arm, or a
+        design that cannot be estimated (e.g. a visit with no subject in an arm).
+
+    Warns
+    -----
+    DataWarning
+        Rows with a missing outcome, visit, arm or covariate were dropped (counted in
+        ``n_dropped``).
+    ConvergenceWarning
+        The optimiser stopped before the gradient vanished (``converged`` is False).
+
+    References
+    ----------
+    Mallinckrodt et al. (2008), *Drug Information Journal* 42, 303-319. Pinheiro and Bates
+    (2000), *Mixed-Effects Models in S and S-PLUS*, Springer.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> n = 60
+    >>> frame = pd.DataFrame({"id": np.repeat(np.arange(n), 3), "visit": np.tile([3, 6, 12], n),
+    ...                       "arm": np.repeat(rng.permutation(["placebo", "active"] * 30), 3)})
+    >>> frame["y"] = -frame["visit"] * (1 - 0.3 * (frame["arm"] == "active")) + np.repeat(
+    ...     rng.normal(0, 2, n), 3) + rng.normal(0, 1, 3 * n)
+    >>> fit = fit_mmrm(frame, "y", "visit", "id", "arm")
+    >>> fit.effects.index.tolist()
+    [3, 6, 12]
+    >>> bool(fit.converged)
+    True
+    """
+    covariates = (covariates,) if isinstance(covariates, str) else tuple(covariates)
+    kind = parse_covariance(covariance)
+    if inference not in ("t", "satterthwaite", "z"):
+        raise ValueError(
+            f"inference={inference!r}: use 't' (residual df, as nlme), 'satterthwaite' or 'z'"
+        )
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"level={level!r} must be strictly between 0 and 1, e.g. 0.95")
+    frame, n_dropped = _prepare_frame(data, outcome, visit, group, arm, tuple(covariates))
+    reference = _arm_reference(frame[arm], arm_reference, arm)
+    design = _build_design(frame, outcome, visit, group, arm, tuple(covariates), reference)
+    cov = CovStruct(kind, design.n_visits)
+    patterns = _patterns(design)
+    n_obs = design.y.size
+    p = design.x.shape[1]
+    objective = _Objective(patterns, cov, reml, n_obs)
+
+    theta0 = cov.start(_start_covariance(design))
+    res = optimize.minimize(
+        objective.value_grad,
+        theta0,
+        jac=True,
+        method="BFGS",
+        options={"maxiter": maxiter, "gtol": 1e-7},
+    )
+    theta = res.x
+    _, grad = objective.value_grad(theta)
+    grad_norm = float(np.max(np.abs(grad))) if grad.size else 0.0
+    converged = bool(np.isfinite(res.fun) and grad_norm < 1e-3 and res.nit < maxiter)
+    message = (
+        ""
+        if converged
+        else (
+            f"BFGS stopped after {res.nit} iterations with max |gradient| {grad_norm:.3g} "
+            f"({res.message}); try a simpler covariance structure or check the data"
+        )
+    )
+    if not converged:
+        warnings.warn(f"fit_mmrm did not converge: {message}", ConvergenceWarning, stacklevel=2)
+
+    parts = objective.pieces(theta)
+    beta = parts.beta.copy()
+    beta[0] += design.centre  # column 0 is the intercept
+    vcov = linalg.cho_solve(parts.a_factor, np.eye(p))
+    se = np.sqrt(np.diag(vcov))
+    df_res = n_obs - p
+    names = pd.Index(design.names, name="term")
+    contrasts, labels, comps = design.arm_contrasts()
+    df_fixed: object = df_res
+    df_effects: object = df_res
+    if inference == "satterthwaite":
+        df_all = _satterthwaite(objective, theta, np.vstack([np.eye(p), contrasts]), vcov)
+        if np.isnan(df_all).any():
+            warnings.warn(
+                "Satterthwaite df unavailable: the information matrix of the covariance "
+                "parameters is not positive definite (a boundary or non-converged fit); df are "
+                "NaN. Use inference='t' or 'z', or a simpler covariance structure.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        df_fixed, df_effects = df_all[:p], df_all[p:]
+    fixed = _table(beta, se, names, inference, df_fixed, level)
+    eff_est = contrasts @ beta
+    eff_se = np.sqrt(np.einsum("ik,kl,il->i", contrasts, vcov, contrasts))
+    effects = _table(eff_est, eff_se, pd.Index(labels, name=visit), inference, df_effects, level)
+    effects.insert(0, "comparison", comps)
+
+    n_cov = cov.n_params
+    df_loglik = p + n_cov
+    n_bic = n_obs - p if reml else n_obs
+    loglik = parts.loglik
+    visit_index = pd.Index(list(design.visit_levels), name=visit)
+    return MMRMResult(
+        outcome=outcome,
+        structure=kind.value,
+        reml=reml,
+        inference=inference,
+        fixed=fixed,
+        effects=effects,
+        covariance=pd.DataFrame(parts.sigma, index=visit_index, columns=visit_index),
+        cov_params=cov.natural(theta),
+        vcov=pd.DataFrame(vcov, index=names, columns=names),
+        loglik=loglik,
+        aic=-2.0 * loglik + 2.0 * df_loglik,
+        bic=-2.0 * loglik + np.log(n_bic) * df_loglik,
+        df_loglik=df_loglik,
+        df_residual=df_res,
+        n_subjects=design.n_subjects,
+        n_obs=n_obs,
+        n_dropped=n_dropped,
+        n_patterns=len(patterns),
+        visits=tuple(design.visit_levels),
+        arms=tuple(design.arm_levels),
+        arm_reference=reference,
+        converged=converged,
+        n_iter=int(res.nit),
+        message=message,
+    )

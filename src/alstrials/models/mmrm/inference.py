@@ -1,0 +1,69 @@
+r"""MMRM inference: Wald tables of estimates, and Satterthwaite degrees of freedom.
+
+:func:`_table` turns estimates and standard errors into ``estimate se (df) t|z p ci_low
+ci_high`` columns; :func:`_satterthwaite` gives each contrast the df
+:math:`2 (l^\top A^{-1} l)^2 / (g^\top H^{-1} g)` of Satterthwaite (1946), as ``lmerTest``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from alstrials.models.mmrm.likelihood import _Objective
+
+
+def _table(
+    est: np.ndarray, se: np.ndarray, index: pd.Index, inference: str, df: object, level: float
+) -> pd.DataFrame:
+    stat = est / se
+    if inference == "z":
+        q = stats.norm.ppf(0.5 + level / 2.0)
+        p = 2.0 * stats.norm.sf(np.abs(stat))
+        data = {"estimate": est, "se": se, "z": stat, "p": p}
+    else:
+        dfs = np.broadcast_to(np.asarray(df, dtype=float), est.shape)
+        q = stats.t.ppf(0.5 + level / 2.0, dfs)
+        p = 2.0 * stats.t.sf(np.abs(stat), dfs)
+        data = {"estimate": est, "se": se, "df": dfs, "t": stat, "p": p}
+    data.update({"ci_low": est - q * se, "ci_high": est + q * se})
+    return pd.DataFrame(data, index=index)
+
+
+def _satterthwaite(
+    objective: _Objective, theta: np.ndarray, contrasts: np.ndarray, vcov: np.ndarray
+) -> np.ndarray:
+    """Satterthwaite df of each contrast row ``l``: ``2 (l'Cl)^2 / (g' H^{-1} g)``.
+
+    ``C = A(theta)^{-1}``, ``g_k = d(l'Cl)/d theta_k = -l'C (dA/d theta_k) C l`` and ``H`` the
+    Hessian of the negative log-likelihood (central differences of the analytic gradient).
+    Returns NaN for every row when ``H`` is not positive definite.
+    """
+    k = theta.size
+    h = 1e-5
+    hess = np.empty((k, k))
+    for j in range(k):
+        e = np.zeros(k)
+        e[j] = h
+        hess[:, j] = (objective.value_grad(theta + e)[1] - objective.value_grad(theta - e)[1]) / (
+            2.0 * h
+        )
+    hess = 0.5 * (hess + hess.T)
+    try:
+        np.linalg.cholesky(hess)
+    except np.linalg.LinAlgError:
+        return np.full(contrasts.shape[0], np.nan)
+    parts = objective.pieces(theta)
+    jac = objective.cov.jacobian(theta)
+    p = objective.p
+    d_a = np.zeros((k, p, p))
+    for pat, sinv in zip(objective.patterns, parts.inverses, strict=True):
+        m = pat.visits.size
+        d_sigma = jac[:, pat.visits][:, :, pat.visits]  # (k, m, m)
+        q = -np.einsum("ab,kbc,cd->kad", sinv, d_sigma, sinv)
+        d_a += (q.reshape(k, m * m) @ pat.xx.reshape(m * m, p * p)).reshape(k, p, p)
+    v = contrasts @ vcov  # rows l'C
+    grad = -np.einsum("ci,kij,cj->ck", v, d_a, v)
+    var = np.einsum("ck,kl,cl->c", grad, np.linalg.inv(hess), grad)
+    return 2.0 * np.einsum("ci,ij,cj->c", contrasts, vcov, contrasts) ** 2 / var

@@ -1,0 +1,302 @@
+"""Scripted interim analysis of a group-sequential ALS trial, with a DMC report.
+
+At each look (the earlier looks listed in the design file, then the current cut-off) the trial
+is cut at that calendar month (:func:`alstrials.cut_at`) and analysed:
+
+``slope``   LMM ``alsfrs_total ~ months * arm`` with random intercept and slope; the statistic
+            is the Wald z of the slope difference (active minus reference; positive favours the
+            active arm, whose decline is slower) and the information is ``1 / SE^2``.
+``events``  Cox model on the arm; z = -log(HR) / SE (positive favours the active arm) and the
+            information is ``d p (1 - p)`` for ``d`` events and allocation ``p``.
+
+The maximum information is the design's: ``inflation * ((z_{1-alpha} + z_{1-beta}) / theta)^2``
+with ``theta`` the planned effect (``delta`` for the slope, ``-log(hr)`` for events), unless
+``max_information`` is given. Information fractions are observed information over the maximum;
+boundaries are recomputed at the observed fractions (alpha spending makes this valid),
+conditional power, predictive power and repeated confidence intervals follow
+(:func:`alstrials.design.interim.interim_analysis`).
+
+Blinded mode pools the arms and reports only what a blinded team may see: enrolment, pooled
+trajectories and survival, event counts, and the information fraction (for the slope, from
+variance components estimated on pooled data, assuming the planned allocation). No test
+statistic, boundary crossing or conditional power is computed.
+
+The same inputs give byte-identical CSV tables (and report).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from alstrials.data.cutoff import blind, cut_at
+from alstrials.data.frames import long_frame, survival_frame
+from alstrials.data.schema import TrialData
+from alstrials.design.information import events_information, slope_information
+from alstrials.design.interim import InterimResult, interim_analysis
+from alstrials.design.sequential import GSDesign, group_sequential
+from alstrials.errors import DesignError
+from alstrials.models.lmm import fit_lmm
+from alstrials.models.survival import fit_cox, kaplan_meier
+from alstrials.reporting.figures import plot_alsfrs_trajectories, plot_enrolment
+from alstrials.reporting.html import HtmlReport
+from alstrials.reporting.sequential_plots import plot_boundaries
+from alstrials.reporting.survival_plots import plot_km
+
+__all__ = ["InterimPlan", "read_plan", "run_interim", "InterimReport"]
+
+ENDPOINTS = ("slope", "events")
+
+
+@dataclass(frozen=True)
+class InterimPlan:
+    """A group-sequential design and its endpoint, as written in ``design.toml``::
+
+        [design]
+        k = 3                                  # planned analyses
+        alpha = 0.025                          # one-sided
+        beta = 0.2
+        boundary = "ld-obrien-fleming"         # any group_sequential boundary
+        futility = "ld-obrien-fleming"         # optional beta-spending futility
+        binding = false
+        # info = [0.33, 0.67, 1.0]             # planned fractions (default equal)
+
+        [endpoint]
+        type = "slope"                         # or "events"
+        delta = 0.25                           # slope difference, points/month (slope)
+        # hr = 0.7                             # planned hazard ratio (events)
+        # max_information = 180.0              # overrides the design's maximum
+        allocation = 0.5                       # share randomised to the active arm
+        looks = [9.0]                          # calendar months of earlier looks
+    """
+
+    k: int
+    endpoint: str
+    effect: float
+    alpha: float = 0.025
+    beta: float = 0.2
+    boundary: str = "ld-obrien-fleming"
+    futility: str | None = None
+    binding: bool = False
+    gamma: float | None = None
+    info: tuple[float, ...] | None = None
+    max_information: float | None = None
+    allocation: float = 0.5
+    looks: tuple[float, ...] = ()
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def design(self) -> GSDesign:
+        return group_sequential(self.k, alpha=self.alpha, boundary=self.boundary,
+                                info=list(self.info) if self.info else None, gamma=self.gamma,
+                                beta=self.beta, futility=self.futility, binding=self.binding)
+
+    def maximum_information(self, design: GSDesign) -> float:
+        if self.max_information is not None:
+            return float(self.max_information)
+        theta = self.effect if self.endpoint == "slope" else -np.log(self.effect)
+        fixed = ((stats.norm.ppf(1 - self.alpha) + stats.norm.ppf(1 - self.beta)) / theta) ** 2
+        return float(design.inflation * fixed)
+
+
+def read_plan(path: str | Path) -> InterimPlan:
+    """Read an :class:`InterimPlan` from a TOML file (format in its docstring)."""
+    try:
+        config = tomllib.loads(Path(path).read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise DesignError(f"cannot read design file {str(path)!r}: {exc}") from exc
+    design = dict(config.get("design", {}))
+    endpoint = dict(config.get("endpoint", {}))
+    kind = endpoint.pop("type", "slope")
+    if kind not in ENDPOINTS:
+        raise DesignError(f"[endpoint] type must be one of {ENDPOINTS}, got {kind!r}")
+    effect_key = "delta" if kind == "slope" else "hr"
+    if effect_key not in endpoint and "max_information" not in endpoint:
+        raise DesignError(f"[endpoint] needs '{effect_key}' (the planned effect) or "
+                          "'max_information' for a {kind} endpoint")
+    effect = float(endpoint.pop(effect_key, np.nan))
+    if kind == "events" and not np.isnan(effect) and not 0 < effect < 1:
+        raise DesignError(f"[endpoint] hr must be in (0, 1) (a benefit), got {effect}")
+    if "k" not in design:
+        raise DesignError("[design] needs k, the number of planned analyses")
+    known = {"k", "alpha", "beta", "boundary", "futility", "binding", "gamma", "info"}
+    unknown = set(design) - known
+    if unknown:
+        raise DesignError(f"unknown [design] key(s) {sorted(unknown)}; expected {sorted(known)}")
+    return InterimPlan(
+        k=int(design.pop("k")), endpoint=kind, effect=effect,
+        info=tuple(design.pop("info")) if "info" in design else None,
+        max_information=endpoint.pop("max_information", None),
+        allocation=float(endpoint.pop("allocation", 0.5)),
+        looks=tuple(float(x) for x in endpoint.pop("looks", ())),
+        options=endpoint, **design,
+    )
+
+
+@dataclass(frozen=True)
+class Look:
+    """What one look at the data showed."""
+
+    cutoff: float
+    n_subjects: int
+    n_visits: int
+    n_events: int
+    information: float
+    estimate: float = np.nan
+    se: float = np.nan
+    z: float = np.nan
+
+
+def _slope_look(trial: TrialData, cutoff: float) -> Look:
+    data = long_frame(trial)
+    fit = fit_lmm(data, "alsfrs_total ~ months * arm", group="subject_id", random="~months")
+    row = fit.fixed.loc[f"months:arm[T.{trial.arms[1]}]"]
+    est, se = float(row["estimate"]), float(row["se"])
+    return Look(cutoff, trial.n_subjects, len(trial.alsfrs), int(trial.events["event"].sum()),
+                1.0 / se**2, est, se, est / se)
+
+
+def _events_look(trial: TrialData, cutoff: float, allocation: float) -> Look:
+    data = survival_frame(trial)
+    d = int(data["event"].sum())
+    fit = fit_cox(data, "months", "event", "active")
+    est, se = float(fit.coef.loc["active", "estimate"]), float(fit.coef.loc["active", "se"])
+    info = float(events_information(d, allocation=allocation)[0]) if d else 0.0
+    return Look(cutoff, trial.n_subjects, len(trial.alsfrs), d, info, est, se, -est / se)
+
+
+def _blinded_look(trial: TrialData, plan: InterimPlan, cutoff: float) -> Look:
+    d = int(trial.events["event"].sum())
+    if plan.endpoint == "events":
+        info = float(events_information(d, allocation=plan.allocation)[0]) if d else 0.0
+        return Look(cutoff, trial.n_subjects, len(trial.alsfrs), d, info)
+    pooled = fit_lmm(long_frame(trial), "alsfrs_total ~ months", group="subject_id",
+                     random="~months")
+    g = pooled.random_cov.to_numpy()
+    # Arms are unknown to a blinded team: assign the planned allocation deterministically in
+    # subject order to obtain the expected information of the slope difference.
+    subjects = trial.subjects.sort_values("subject_id").reset_index(drop=True)
+    share = np.floor((np.arange(len(subjects)) + 1) * plan.allocation) - np.floor(
+        np.arange(len(subjects)) * plan.allocation)
+    subjects = subjects.assign(arm=np.where(share > 0, "active", "placebo"))
+    info = slope_information(subjects, trial.alsfrs[["subject_id", "months"]],
+                             sig2_int=g[0, 0], sig2_slope=g[1, 1], cov_int_slope=g[0, 1],
+                             sig2_resid=pooled.residual_var).information
+    return Look(cutoff, trial.n_subjects, len(trial.alsfrs), d, float(info))
+
+
+@dataclass(frozen=True)
+class InterimReport:
+    """The looks, the interim result (None when blinded) and the files written."""
+
+    plan: InterimPlan
+    looks: tuple[Look, ...]
+    max_information: float
+    result: InterimResult | None
+    files: tuple[Path, ...]
+
+    @property
+    def looks_table(self) -> pd.DataFrame:
+        table = pd.DataFrame([vars(look) for look in self.looks])
+        table.insert(0, "look", np.arange(1, len(table) + 1))
+        table["fraction"] = table["information"] / self.max_information
+        if self.result is None:
+            table = table.drop(columns=["estimate", "se", "z"])
+        return table
+
+
+def run_interim(trial: TrialData, plan: InterimPlan, cutoff: float, out: str | Path, *,
+                blinded: bool = False) -> InterimReport:
+    """Analyse ``trial`` at calendar month ``cutoff`` (and at the plan's earlier looks) and
+    write CSV tables and ``interim_report.html`` into ``out``."""
+    months = [*sorted(plan.looks), float(cutoff)]
+    if any(b <= a for a, b in zip(months, months[1:], strict=False)):
+        raise DesignError(f"earlier looks {list(plan.looks)} must all precede the cut-off "
+                          f"{cutoff}")
+    design = plan.design()
+    max_info = plan.maximum_information(design)
+    looks = []
+    for month in months:
+        cut = cut_at(trial, month)
+        if blinded:
+            looks.append(_blinded_look(blind(cut), plan, month))
+        elif plan.endpoint == "slope":
+            looks.append(_slope_look(cut, month))
+        else:
+            looks.append(_events_look(cut, month, plan.allocation))
+    fractions = [look.information / max_info for look in looks]
+    if any(f >= 1.0 for f in fractions[:-1]):
+        raise DesignError(
+            f"an earlier look already reached the maximum information {max_info:.4g} "
+            f"(fractions {np.round(fractions, 3).tolist()}): that look was the final analysis. "
+            "Check the planned effect or max_information in the design file.")
+    result = None
+    if not blinded:
+        final = len(looks) >= plan.k or fractions[-1] >= 1.0
+        result = interim_analysis(design, z=[lk.z for lk in looks],
+                                  info=np.minimum(fractions, 1.0) if final else fractions,
+                                  estimate=[lk.estimate for lk in looks],
+                                  se=[lk.se for lk in looks], final=final)
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    report = InterimReport(plan, tuple(looks), max_info, result, ())
+    files = _write(trial, report, design, float(cutoff), folder, blinded)
+    return InterimReport(plan, tuple(looks), max_info, result, tuple(files))
+
+
+def _csv(frame: pd.DataFrame, path: Path, index: bool = False) -> Path:
+    frame.to_csv(path, index=index, lineterminator="\n", float_format="%.8g")
+    return path
+
+
+def _write(trial: TrialData, report: InterimReport, design: GSDesign, cutoff: float,
+           folder: Path, blinded: bool) -> list[Path]:
+    cut = cut_at(trial, cutoff)
+    shown = blind(cut) if blinded else cut
+    files = [_csv(report.looks_table, folder / "looks.csv")]
+    enrolment = shown.subjects.groupby("arm", observed=True).size().rename("subjects")
+    files.append(_csv(enrolment.reset_index(), folder / "enrolment.csv"))
+    mode = "BLINDED" if blinded else "unblinded"
+    html = HtmlReport(f"Interim analysis at calendar month {cutoff:g} ({mode})")
+    html.paragraph(
+        f"Design: {design!r}. Endpoint: {report.plan.endpoint}. Maximum information "
+        f"{report.max_information:.4g}. Data cut at calendar month {cutoff:g}: "
+        f"{shown.n_subjects} subjects, {len(shown.alsfrs)} ALSFRS-R visits, "
+        f"{len(shown.mri)} MRI scans, {int(shown.events['event'].sum())} events.")
+    if blinded:
+        html.paragraph("Blinded report: arms are pooled; no comparison between arms, boundary "
+                       "crossing or conditional power is shown.", css_class="note")
+    html.heading("Enrolment").table(enrolment.to_frame(), "Subjects enrolled by the cut-off")
+    html.figure(plot_enrolment(shown, cutoff=cutoff), "Cumulative enrolment")
+    html.heading("Information").table(report.looks_table, "Looks", index=False)
+    if report.result is not None:
+        res = report.result
+        decision = res.decision[-1]
+        summary = res.summary()
+        files.append(_csv(summary, folder / "interim_summary.csv", index=True))
+        files.append(_csv(res.design.table, folder / "boundaries.csv", index=True))
+        power = pd.DataFrame({
+            "quantity": ["conditional power (current trend)", "conditional power (design "
+                         "effect)", "predictive power (flat prior)"],
+            "value": [res.conditional_power_trend, res.conditional_power_design,
+                      res.predictive_power]})
+        files.append(_csv(power, folder / "conditional_power.csv"))
+        html.heading("Decision").paragraph(f"Decision at this look: {decision}",
+                                           css_class="decision")
+        html.table(summary, "Test statistics, boundaries and repeated confidence intervals")
+        html.table(power, "Conditional and predictive power", index=False)
+        html.figure(plot_boundaries(res.design, z=list(res.z), info=list(res.info)),
+                    "Boundaries at the observed information fractions with the observed z")
+        html.table(res.design.table, "Updated design")
+    html.heading("ALSFRS-R")
+    html.figure(plot_alsfrs_trajectories(shown), "ALSFRS-R trajectories")
+    html.heading("Survival")
+    km = kaplan_meier(survival_frame(shown), "months", "event", by="arm")
+    html.figure(plot_km(km, title="Kaplan-Meier (composite endpoint)"), "Kaplan-Meier")
+    files.append(html.write(folder / "interim_report.html"))
+    return files
