@@ -99,7 +99,9 @@ def update_design(design: GSDesign, info_observed: ArrayLike, *, final: bool = F
         values above 1 are allowed (over-running).
     final : bool
         Whether the last observed analysis is the final one: it then spends all remaining alpha.
-        Otherwise the planned analyses after the last observed fraction are kept.
+        Otherwise the observed analyses replace the first planned ones and the remaining
+        planned analyses beyond the last observed fraction are kept (an early first look at
+        0.26 of a 3-look plan at 1/3, 2/3, 1 gives looks at 0.26, 2/3, 1).
 
     Returns
     -------
@@ -118,6 +120,8 @@ def update_design(design: GSDesign, info_observed: ArrayLike, *, final: bool = F
     >>> u = update_design(d, [0.4])
     >>> [round(float(x), 3) for x in u.info]
     [0.4, 0.667, 1.0]
+    >>> [round(float(x), 3) for x in update_design(d, [0.26]).info]
+    [0.26, 0.667, 1.0]
     """
     if design.boundary in ("obrien-fleming", "pocock"):
         raise DesignError(
@@ -133,7 +137,10 @@ def update_design(design: GSDesign, info_observed: ArrayLike, *, final: bool = F
     if final or obs[-1] >= 1.0:
         info = obs
     else:
-        info = np.concatenate((obs, design.info[design.info > obs[-1]]))
+        # The observed analyses take the places of the first planned ones; the planned
+        # analyses after them are kept if they lie beyond the last observed fraction.
+        later = design.info[obs.size:]
+        info = np.concatenate((obs, later[later > obs[-1]]))
     spend = np.minimum(info, 1.0)
     spend[-1] = 1.0
     return _build(_spec_of(design, info), spend, ig.DEFAULT_R, drift=design.drift)

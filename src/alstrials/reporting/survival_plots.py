@@ -93,7 +93,7 @@ def plot_km(
         table_ax.set_ylim(-0.5, len(result.groups) - 0.5)
         table_ax.set_yticks(range(len(result.groups)))
         table_ax.set_yticklabels(list(result.groups)[::-1])
-        table_ax.tick_params(axis="y", length=0)
+        table_ax.tick_params(axis="y", length=0, pad=16)  # clear of counts centred at t = 0
         for spine in ("top", "right", "left"):
             table_ax.spines[spine].set_visible(False)
         for i, g in enumerate(result.groups):
