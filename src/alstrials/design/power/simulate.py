@@ -53,8 +53,18 @@ def _default_simulator(**kwargs: Any) -> Any:
 
 
 def _run_batch(batch: Sequence[tuple[int, int]], n_per_arm: int, scenario: Mapping[str, Any],
-               analysis: str | Callable, simulator: Simulator | None) -> list[dict[str, Any]]:
-    """Simulate and analyse the replicates ``(index, seed)`` of one batch (runs in a worker)."""
+               analysis: str | Callable, simulator: Simulator | None,
+               one_thread: bool = False) -> list[dict[str, Any]]:
+    """Simulate and analyse the replicates ``(index, seed)`` of one batch (runs in a worker).
+
+    With ``one_thread`` the BLAS/OpenMP pools are limited to one thread, so that N worker
+    processes use N cores instead of oversubscribing them (results are unchanged).
+    """
+    if one_thread:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1):
+            return _run_batch(batch, n_per_arm, scenario, analysis, simulator)
     import warnings
 
     analyse = get_analysis(analysis)
@@ -115,7 +125,8 @@ def _executor_map(batches: list[list[tuple[int, int]]], args: tuple, *, workers:
     if client is not None:
         from distributed import as_completed as dask_completed
 
-        futures = [client.submit(_run_batch, batch, *args, pure=False) for batch in batches]
+        futures = [client.submit(_run_batch, batch, *args, True, pure=False)
+                   for batch in batches]
         for future in dask_completed(futures):
             yield future.result()
         return
@@ -124,7 +135,7 @@ def _executor_map(batches: list[list[tuple[int, int]]], args: tuple, *, workers:
             yield _run_batch(batch, *args)
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(_run_batch, batch, *args) for batch in batches]
+        futures = [pool.submit(_run_batch, batch, *args, True) for batch in batches]
         for future in as_completed(futures):
             yield future.result()
 
