@@ -68,6 +68,10 @@ class Scenario:
     bulbar_onset_weights, spinal_onset_weights : tuple of 4 floats
         (3.0, 1.0, 0.8, 0.5) and (0.6, 2.0, 2.0, 0.5): relative rates at which the bulbar,
         fine-motor, gross-motor and respiratory items lose points, by onset site. Unverified.
+    item_weight_multipliers : tuple of 12 floats
+        1.0 for every item except R3 respiratory insufficiency (0.25): within-domain rates, so
+        that NIV use (R3 < 4) comes late, after dyspnoea and orthopnoea; trials rarely enrol
+        NIV users. Unverified (clinical course).
     weight_cv : float
         0.35: coefficient of variation of a subject's item weights around the site's weights
         (gamma multipliers). Unverified.
@@ -187,6 +191,7 @@ class Scenario:
     curvature: float = 0.0
     bulbar_onset_weights: tuple[float, ...] = (3.0, 1.0, 0.8, 0.5)
     spinal_onset_weights: tuple[float, ...] = (0.6, 2.0, 2.0, 0.5)
+    item_weight_multipliers: tuple[float, ...] = (1.0,) * 11 + (0.25,)
     weight_cv: float = 0.35
     item_noise_sd: float = 0.3
     gastrostomy_q3_threshold: int = 1
@@ -237,6 +242,7 @@ class Scenario:
             "mri_months",
             "bulbar_onset_weights",
             "spinal_onset_weights",
+            "item_weight_multipliers",
             "event_type_probs",
         ):
             object.__setattr__(self, name, _float_tuple(name, getattr(self, name)))
@@ -361,6 +367,12 @@ class Scenario:
                     f"{name} must hold {len(DOMAINS)} positive weights "
                     f"({', '.join(DOMAINS)}), got {w}"
                 )
+        multipliers = self.item_weight_multipliers
+        if len(multipliers) != 12 or min(multipliers) <= 0:
+            raise DesignError(
+                "item_weight_multipliers must hold 12 positive numbers (Q1-Q9, R1-R3), got "
+                f"{multipliers}"
+            )
         probs = self.event_type_probs
         if len(probs) != 3 or min(probs) < 0 or abs(sum(probs) - 1.0) > 1e-9:
             raise DesignError(
