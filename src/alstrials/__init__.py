@@ -21,6 +21,8 @@ from alstrials.data.schema import ALSFRS_ITEMS, TrialData
 from alstrials.data.simulate import Scenario, scenario_from_toml, simulate_trial
 from alstrials.data.validate import ValidationReport
 from alstrials.design import power
+from alstrials.design.interim import InterimResult, interim_analysis
+from alstrials.design.sequential import GSDesign, group_sequential
 from alstrials.errors import (
     AlstrialsError,
     AlstrialsWarning,
@@ -112,6 +114,10 @@ __all__ = [
     "JointResult",
     # design
     "power",
+    "group_sequential",
+    "GSDesign",
+    "interim_analysis",
+    "InterimResult",
     # reporting
     "cohort_summary",
     "plot_alsfrs_trajectories",
