@@ -24,8 +24,9 @@ def _all_parsers(parser, prefix=()):  # noqa: ANN001, ANN202
         yield from _all_parsers(sub, (*prefix, name))
 
 
-@pytest.mark.parametrize("path", [p for p, _ in _all_parsers(build_parser())],
-                         ids=lambda p: " ".join(p) or "alstrials")
+@pytest.mark.parametrize(
+    "path", [p for p, _ in _all_parsers(build_parser())], ids=lambda p: " ".join(p) or "alstrials"
+)
 def test_every_subcommand_has_help(path, capsys) -> None:  # noqa: ANN001
     with pytest.raises(SystemExit, match="0"):
         main([*path, "--help"])
@@ -42,8 +43,22 @@ def test_top_level_help_lists_subcommands(capsys) -> None:  # noqa: ANN001
 
 def test_simulate_then_validate(tmp_path, capsys) -> None:  # noqa: ANN001
     out = tmp_path / "trial"
-    assert main(["simulate", "--n-per-arm", "20", "--seed", "3", "--out", str(out),
-                 "--format", "parquet"]) == 0
+    assert (
+        main(
+            [
+                "simulate",
+                "--n-per-arm",
+                "20",
+                "--seed",
+                "3",
+                "--out",
+                str(out),
+                "--format",
+                "parquet",
+            ]
+        )
+        == 0
+    )
     assert (out / "alsfrs.parquet").exists()
     assert main(["validate", str(out)]) == 0
     assert "VALID" in capsys.readouterr().out
@@ -73,10 +88,15 @@ def test_demo_writes_tables_figures_and_manifest(tmp_path) -> None:  # noqa: ANN
     assert main(["demo", "--out", str(out)]) == 0
     manifest = json.loads((out / "manifest.json").read_text())
     files = {entry["path"] for entry in manifest["files"]}
-    for expected in ("tables/cohort_summary.csv", "figures/alsfrs_trajectories.png",
-                     "tables/lmm_contrasts.csv", "tables/mmrm_effects.csv",
-                     "tables/cox_baseline.csv", "figures/km_arm.png",
-                     "tables/joint_survival.csv"):
+    for expected in (
+        "tables/cohort_summary.csv",
+        "figures/alsfrs_trajectories.png",
+        "tables/lmm_contrasts.csv",
+        "tables/mmrm_effects.csv",
+        "tables/cox_baseline.csv",
+        "figures/km_arm.png",
+        "tables/joint_survival.csv",
+    ):
         assert expected in files
     for entry in manifest["files"]:
         assert (out / entry["path"]).stat().st_size == entry["bytes"]
@@ -91,8 +111,25 @@ def test_run_analyses_folder_matches_demo_tables(tmp_path) -> None:  # noqa: ANN
 
 
 def test_power_slope_prints_answer_and_inputs(capsys) -> None:  # noqa: ANN001
-    assert main(["power", "slope", "--delta", "0.25", "--t", "0,3,6,9,12",
-                 "--sig2-slope", "0.36", "--sig2-resid", "2.25", "--power", "0.8"]) == 0
+    assert (
+        main(
+            [
+                "power",
+                "slope",
+                "--delta",
+                "0.25",
+                "--t",
+                "0,3,6,9,12",
+                "--sig2-slope",
+                "0.36",
+                "--sig2-resid",
+                "2.25",
+                "--power",
+                "0.8",
+            ]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
     assert "n_per_group" in text and "sig2_slope" in text
 
@@ -101,10 +138,27 @@ def test_power_simulate_writes_table_and_curve(tmp_path) -> None:  # noqa: ANN00
     scenario = tmp_path / "scenario.toml"
     scenario.write_text(
         'analysis = "lmm_slope"\nseed = 4\n\n[scenario]\nfollow_up_months = 6\n'
-        "visit_months = [0, 2, 4, 6]\n\n[grid]\nn_per_arm = [15, 30]\n")
+        "visit_months = [0, 2, 4, 6]\n\n[grid]\nn_per_arm = [15, 30]\n"
+    )
     out = tmp_path / "power"
-    assert main(["power", "simulate", "--scenario", str(scenario), "--n-sims", "3",
-                 "--workers", "1", "--out", str(out), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "power",
+                "simulate",
+                "--scenario",
+                str(scenario),
+                "--n-sims",
+                "3",
+                "--workers",
+                "1",
+                "--out",
+                str(out),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     table = pd.read_csv(out / "power.csv")
     assert table["n_per_arm"].tolist() == [15, 30]
     assert (out / "power_curve.png").exists()
@@ -113,6 +167,19 @@ def test_power_simulate_writes_table_and_curve(tmp_path) -> None:  # noqa: ANN00
 def test_library_errors_become_messages_not_tracebacks(tmp_path, capsys) -> None:  # noqa: ANN001
     scenario = tmp_path / "bad.toml"
     scenario.write_text("nonsense = 1\n")
-    assert main(["power", "simulate", "--scenario", str(scenario), "--n-sims", "2",
-                 "--out", str(tmp_path / "o")]) == 2
+    assert (
+        main(
+            [
+                "power",
+                "simulate",
+                "--scenario",
+                str(scenario),
+                "--n-sims",
+                "2",
+                "--out",
+                str(tmp_path / "o"),
+            ]
+        )
+        == 2
+    )
     assert "unknown key" in capsys.readouterr().err

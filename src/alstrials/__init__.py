@@ -33,8 +33,8 @@ from alstrials.errors import (
     DesignError,
 )
 from alstrials.models.accuracy import diagnostic_accuracy
-from alstrials.models.cafs import CAFSResult, cafs
 from alstrials.models.bivariate import BivariateResult, biomarker_tracking, fit_bivariate_lmm
+from alstrials.models.cafs import CAFSResult, cafs
 from alstrials.models.covariates import carry_forward
 from alstrials.models.finkelstein_schoenfeld import (
     FinkelsteinSchoenfeldResult,

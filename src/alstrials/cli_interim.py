@@ -26,16 +26,28 @@ def _cmd_interim(args: argparse.Namespace) -> int:
 def add_interim_parser(sub: argparse._SubParsersAction) -> None:
     """Add ``interim`` to the top-level sub-parsers."""
     p = sub.add_parser(
-        "interim", help="scripted interim analysis with a DMC report",
+        "interim",
+        help="scripted interim analysis with a DMC report",
         description="Cut the trial at a calendar month, compute the information fraction, "
         "the test statistic, the boundaries, conditional power and the decision, and write "
-        "CSV tables and a self-contained HTML report. --blinded pools the arms.")
+        "CSV tables and a self-contained HTML report. --blinded pools the arms.",
+    )
     p.add_argument("--data", required=True, help="trial folder (CSV or Parquet)")
-    p.add_argument("--design", required=True, metavar="design.toml",
-                   help="design file ([design] and [endpoint] tables; see docs/sequential.md)")
-    p.add_argument("--cutoff", required=True, type=float, metavar="MONTH",
-                   help="data cut-off, calendar months since the first enrolment")
+    p.add_argument(
+        "--design",
+        required=True,
+        metavar="design.toml",
+        help="design file ([design] and [endpoint] tables; see docs/sequential.md)",
+    )
+    p.add_argument(
+        "--cutoff",
+        required=True,
+        type=float,
+        metavar="MONTH",
+        help="data cut-off, calendar months since the first enrolment",
+    )
     p.add_argument("--out", required=True, help="output folder")
-    p.add_argument("--blinded", action="store_true",
-                   help="pool the arms: only what a blinded team may see")
+    p.add_argument(
+        "--blinded", action="store_true", help="pool the arms: only what a blinded team may see"
+    )
     p.set_defaults(func=_cmd_interim)

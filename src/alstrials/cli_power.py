@@ -22,7 +22,9 @@ import argparse
 import itertools
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
+
+from matplotlib.figure import Figure
 
 from alstrials.errors import DesignError
 
@@ -38,8 +40,9 @@ def read_power_toml(path: str | Path) -> dict[str, Any]:
     known = {"analysis", "alpha", "seed", "n_per_arm", "scenario", "grid"}
     unknown = set(config) - known
     if unknown:
-        raise DesignError(f"unknown key(s) {sorted(unknown)} in {str(path)!r}; expected "
-                          f"{sorted(known)}")
+        raise DesignError(
+            f"unknown key(s) {sorted(unknown)} in {str(path)!r}; expected {sorted(known)}"
+        )
     return config
 
 
@@ -71,11 +74,13 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     )
     table = curve.table
     table.to_csv(out / "power.csv", index=False, lineterminator="\n", float_format="%.6g")
-    ax = curve.plot()
-    ax.figure.savefig(out / "power_curve.png", dpi=110, bbox_inches="tight")
+    figure = cast(Figure, curve.plot().figure)
+    figure.savefig(out / "power_curve.png", dpi=110, bbox_inches="tight")
     print(table.to_string(index=False))
-    print(f"written: {out / 'power.csv'}, {out / 'power_curve.png'}, replicates in "
-          f"{out / 'replicates'} (a rerun resumes)")
+    print(
+        f"written: {out / 'power.csv'}, {out / 'power_curve.png'}, replicates in "
+        f"{out / 'replicates'} (a rerun resumes)"
+    )
     return 0
 
 
@@ -91,27 +96,41 @@ def add_power_parser(sub: argparse._SubParsersAction) -> None:
     from alstrials.design.power.cli_args import add_power_subcommands
 
     power = sub.add_parser(
-        "power", help="power and sample size (analytic or by simulation)",
+        "power",
+        help="power and sample size (analytic or by simulation)",
         description="Power and sample size: slope (LMM), mmrm, survival (events/subjects), "
         "enrich (all-comers vs marker-enriched), biomarker (MRI change), and simulate "
-        "(simulation-based power from a scenario file).")
+        "(simulation-based power from a scenario file).",
+    )
     power_sub = add_power_subcommands(power)
     power.set_defaults(func=_cmd_analytic)
 
     sim = power_sub.add_parser(
-        "simulate", help="simulation-based power from a scenario TOML file",
+        "simulate",
+        help="simulation-based power from a scenario TOML file",
         description="Simulate trials from a scenario file, analyse each, and write a results "
         "table (power.csv), a power-curve figure and a resumable journal of replicates. "
-        "Runs on local processes, or on a Dask cluster with --scheduler.")
-    sim.add_argument("--scenario", required=True, metavar="FILE.toml",
-                     help="scenario file (format: alstrials.cli_power module docstring)")
+        "Runs on local processes, or on a Dask cluster with --scheduler.",
+    )
+    sim.add_argument(
+        "--scenario",
+        required=True,
+        metavar="FILE.toml",
+        help="scenario file (format: alstrials.cli_power module docstring)",
+    )
     sim.add_argument("--n-sims", type=int, required=True, help="trials per grid point")
-    sim.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                     help="Dask scheduler address, e.g. tcp://127.0.0.1:8786")
-    sim.add_argument("--workers", type=int, default=None,
-                     help="local worker processes (default: all cores)")
+    sim.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="Dask scheduler address, e.g. tcp://127.0.0.1:8786",
+    )
+    sim.add_argument(
+        "--workers", type=int, default=None, help="local worker processes (default: all cores)"
+    )
     sim.add_argument("--seed", type=int, default=None, help="override the file's seed")
-    sim.add_argument("--out", default="power-simulation", help="output folder "
-                     "(default: %(default)s)")
+    sim.add_argument(
+        "--out", default="power-simulation", help="output folder (default: %(default)s)"
+    )
     sim.add_argument("--quiet", action="store_true", help="no progress bar")
     sim.set_defaults(func=_cmd_simulate)

@@ -28,13 +28,19 @@ def test_round_trip(small_trial: TrialData, tmp_path, fmt: str) -> None:  # noqa
     _assert_same(small_trial, read_trial(tmp_path / "t"))
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
-    ids=st.lists(st.text(string.ascii_letters + string.digits + "-_ ", min_size=1, max_size=8),
-                 min_size=3, max_size=3, unique=True),
-    floats=st.lists(st.floats(0, 1e6, allow_nan=False, allow_infinity=False, width=64),
-                    min_size=3, max_size=3),
+    ids=st.lists(
+        st.text(string.ascii_letters + string.digits + "-_ ", min_size=1, max_size=8),
+        min_size=3,
+        max_size=3,
+        unique=True,
+    ),
+    floats=st.lists(
+        st.floats(0, 1e6, allow_nan=False, allow_infinity=False, width=64), min_size=3, max_size=3
+    ),
     fmt=st.sampled_from(["csv", "parquet"]),
 )
 def test_round_trip_any_ids_and_floats(tmp_path_factory, ids, floats, fmt) -> None:  # noqa: ANN001

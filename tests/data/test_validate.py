@@ -29,34 +29,76 @@ def _broken(table: str, edit) -> TrialData:  # noqa: ANN001
 
 # (table, edit, expected message pieces: table, column, subject, row)
 CASES = [
-    ("alsfrs", lambda f: f.__setitem__("q3_swallowing", [4, 4, 5, 4, 4, 4, 4, 4, 4]),
-     ("'alsfrs'", "'q3_swallowing'", "'S1'", "row 2", "outside 0-4")),
-    ("alsfrs", lambda f: f.loc.__setitem__((4, "alsfrs_total"), 10),
-     ("'alsfrs'", "'alsfrs_total'", "'S2'", "row 4", "disagrees")),
-    ("alsfrs", lambda f: f.loc.__setitem__((5, "months"), -1.0),
-     ("'alsfrs'", "'months'", "'S2'", "row 5", "negative")),
-    ("alsfrs", lambda f: f.loc.__setitem__((1, "months"), 0.0),
-     ("'alsfrs'", "'months'", "'S1'", "row 1", "duplicate")),
-    ("alsfrs", lambda f: f.loc.__setitem__((5, "months"), 9.0),
-     ("'alsfrs'", "'months'", "'S2'", "row 5", "after the subject's event")),
-    ("alsfrs", lambda f: f.loc.__setitem__((7, "subject_id"), "S9"),
-     ("'alsfrs'", "'subject_id'", "'S9'", "row 7", "not in the 'subjects' table")),
-    ("mri", lambda f: f.loc.__setitem__((2, "months"), 8.0),
-     ("'mri'", "'months'", "'S2'", "row 2", "after the subject's event")),
-    ("mri", lambda f: f.loc.__setitem__((1, "composite_sign"), False),
-     ("'mri'", "'composite_sign'", "'S1'", "row 1", "inconsistent")),
-    ("mri", lambda f: f.loc.__setitem__((0, "months"), np.nan),
-     ("'mri'", "'months'", "'S1'", "row 0", "missing value in a key column")),
-    ("subjects", lambda f: f.loc.__setitem__((1, "arm"), "drug"),
-     ("'subjects'", "'arm'", "'S2'", "row 1", "not in the declared set")),
-    ("subjects", lambda f: f.loc.__setitem__((2, "sex"), "X"),
-     ("'subjects'", "'sex'", "'S3'", "row 2", "sex code")),
-    ("events", lambda f: f.drop(index=2, inplace=True),
-     ("'subjects'", "'subject_id'", "'S3'", "row 2", "without an 'events' row")),
-    ("events", lambda f: f.loc.__setitem__((0, "event_type"), "death"),
-     ("'events'", "'event'", "'S1'", "row 0", "inconsistent with 'event_type'")),
-    ("events", lambda f: f.loc.__setitem__((1, "event_type"), "ventilator"),
-     ("'events'", "'event_type'", "'S2'", "row 1", "event type not in")),
+    (
+        "alsfrs",
+        lambda f: f.__setitem__("q3_swallowing", [4, 4, 5, 4, 4, 4, 4, 4, 4]),
+        ("'alsfrs'", "'q3_swallowing'", "'S1'", "row 2", "outside 0-4"),
+    ),
+    (
+        "alsfrs",
+        lambda f: f.loc.__setitem__((4, "alsfrs_total"), 10),
+        ("'alsfrs'", "'alsfrs_total'", "'S2'", "row 4", "disagrees"),
+    ),
+    (
+        "alsfrs",
+        lambda f: f.loc.__setitem__((5, "months"), -1.0),
+        ("'alsfrs'", "'months'", "'S2'", "row 5", "negative"),
+    ),
+    (
+        "alsfrs",
+        lambda f: f.loc.__setitem__((1, "months"), 0.0),
+        ("'alsfrs'", "'months'", "'S1'", "row 1", "duplicate"),
+    ),
+    (
+        "alsfrs",
+        lambda f: f.loc.__setitem__((5, "months"), 9.0),
+        ("'alsfrs'", "'months'", "'S2'", "row 5", "after the subject's event"),
+    ),
+    (
+        "alsfrs",
+        lambda f: f.loc.__setitem__((7, "subject_id"), "S9"),
+        ("'alsfrs'", "'subject_id'", "'S9'", "row 7", "not in the 'subjects' table"),
+    ),
+    (
+        "mri",
+        lambda f: f.loc.__setitem__((2, "months"), 8.0),
+        ("'mri'", "'months'", "'S2'", "row 2", "after the subject's event"),
+    ),
+    (
+        "mri",
+        lambda f: f.loc.__setitem__((1, "composite_sign"), False),
+        ("'mri'", "'composite_sign'", "'S1'", "row 1", "inconsistent"),
+    ),
+    (
+        "mri",
+        lambda f: f.loc.__setitem__((0, "months"), np.nan),
+        ("'mri'", "'months'", "'S1'", "row 0", "missing value in a key column"),
+    ),
+    (
+        "subjects",
+        lambda f: f.loc.__setitem__((1, "arm"), "drug"),
+        ("'subjects'", "'arm'", "'S2'", "row 1", "not in the declared set"),
+    ),
+    (
+        "subjects",
+        lambda f: f.loc.__setitem__((2, "sex"), "X"),
+        ("'subjects'", "'sex'", "'S3'", "row 2", "sex code"),
+    ),
+    (
+        "events",
+        lambda f: f.drop(index=2, inplace=True),
+        ("'subjects'", "'subject_id'", "'S3'", "row 2", "without an 'events' row"),
+    ),
+    (
+        "events",
+        lambda f: f.loc.__setitem__((0, "event_type"), "death"),
+        ("'events'", "'event'", "'S1'", "row 0", "inconsistent with 'event_type'"),
+    ),
+    (
+        "events",
+        lambda f: f.loc.__setitem__((1, "event_type"), "ventilator"),
+        ("'events'", "'event_type'", "'S2'", "row 1", "event type not in"),
+    ),
 ]
 
 
@@ -95,16 +137,18 @@ def test_missing_column_is_named(frames) -> None:  # noqa: ANN001
 def test_uncoercible_dtype_is_named(frames) -> None:  # noqa: ANN001
     frames["subjects"]["age"] = frames["subjects"]["age"].astype(object)
     frames["subjects"].loc[1, "age"] = "fifty"
-    with pytest.raises(DataValidationError,
-                       match="table 'subjects', column 'age', subject 'S2', row 1.*'fifty'"):
+    with pytest.raises(
+        DataValidationError, match="table 'subjects', column 'age', subject 'S2', row 1.*'fifty'"
+    ):
         TrialData.from_frames(**frames)
 
 
 def test_non_integer_item_is_named(frames) -> None:  # noqa: ANN001
     frames["alsfrs"]["q4_handwriting"] = frames["alsfrs"]["q4_handwriting"].astype(float)
     frames["alsfrs"].loc[3, "q4_handwriting"] = 2.5
-    with pytest.raises(DataValidationError,
-                       match="column 'q4_handwriting', subject 'S2', row 3.*not an integer"):
+    with pytest.raises(
+        DataValidationError, match="column 'q4_handwriting', subject 'S2', row 3.*not an integer"
+    ):
         TrialData.from_frames(**frames)
 
 
@@ -115,7 +159,11 @@ def test_subject_set_aside_takes_its_rows_with_it(frames) -> None:  # noqa: ANN0
     assert "S1" not in set(report.data.mri["subject_id"])
     s1 = report.exclusions[report.exclusions["subject_id"] == "S1"]
     assert sorted(s1["table"].value_counts().items()) == [
-        ("alsfrs", 3), ("events", 1), ("mri", 2), ("subjects", 1)]
+        ("alsfrs", 3),
+        ("events", 1),
+        ("mri", 2),
+        ("subjects", 1),
+    ]
     assert s1["reason"].str.contains("arm label").all()
 
 
@@ -142,8 +190,14 @@ def test_item_rule_flags_exactly_the_out_of_range_rows(values) -> None:  # noqa:
 
 
 def test_canonicalize_coerces_text_booleans_and_ids() -> None:
-    frame = pd.DataFrame({"subject_id": [7, 8], "months": ["1.5", "2"],
-                          "event": ["TRUE", "0"], "event_type": ["death", "censored"]})
+    frame = pd.DataFrame(
+        {
+            "subject_id": [7, 8],
+            "months": ["1.5", "2"],
+            "event": ["TRUE", "0"],
+            "event_type": ["death", "censored"],
+        }
+    )
     out = canonicalize(frame, "events")
     assert out["subject_id"].tolist() == ["7", "8"]
     assert out["event"].tolist() == [True, False]

@@ -16,13 +16,25 @@ from alstrials.design.power.analyses import ReplicateOutcome
 from alstrials.design.power.gaussian import gaussian_lmm_slope, gaussian_slope_trial
 from alstrials.errors import DesignError
 
-GAUSS = {"delta": 0.25, "t": [0, 2, 4, 6, 8, 10, 12], "sig2_slope": 0.36, "sig2_resid": 2.25,
-         "sig2_int": 25.0, "cov_int_slope": -0.5}
+GAUSS = {
+    "delta": 0.25,
+    "t": [0, 2, 4, 6, 8, 10, 12],
+    "sig2_slope": 0.36,
+    "sig2_resid": 2.25,
+    "sig2_int": 25.0,
+    "cov_int_slope": -0.5,
+}
 
 
 def _gauss_run(**kwargs):  # noqa: ANN003, ANN202
-    options = {"analysis": gaussian_lmm_slope, "n_per_arm": 30, "n_sims": 8, "seed": 11,
-               "progress": False, "simulator": partial(gaussian_slope_trial, **GAUSS)}
+    options = {
+        "analysis": gaussian_lmm_slope,
+        "n_per_arm": 30,
+        "n_sims": 8,
+        "seed": 11,
+        "progress": False,
+        "simulator": partial(gaussian_slope_trial, **GAUSS),
+    }
     options.update(kwargs)
     return at.power.simulate(**options)
 
@@ -36,8 +48,7 @@ def test_seeds_come_from_seedsequence_spawn() -> None:
     from alstrials.design.power.simulate import replicate_seeds
 
     children = np.random.SeedSequence(5).spawn(3)
-    assert replicate_seeds(5, 3) == [int(c.generate_state(1, dtype=np.uint32)[0])
-                                     for c in children]
+    assert replicate_seeds(5, 3) == [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
     assert replicate_seeds(5, 2) == replicate_seeds(5, 3)[:2]
 
 
@@ -53,8 +64,13 @@ def test_same_answer_on_a_dask_local_cluster() -> None:
     with warnings.catch_warnings():
         # Dask may warn about ports or versions while starting workers; not under test here.
         warnings.simplefilter("ignore")
-        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                           host="127.0.0.1", dashboard_address=None)
+        cluster = distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        )
         client = distributed.Client(cluster)
         try:
             on_dask = _gauss_run(client=client)
@@ -121,18 +137,30 @@ def test_simulated_power_matches_lmm_slope_formula() -> None:
 
 
 def test_calibrated_simulator_with_lmm_slope_reports_truth() -> None:
-    res = at.power.simulate({"follow_up_months": 6, "visit_months": [0, 1, 2, 3, 4, 5, 6]},
-                            analysis="lmm_slope", n_per_arm=40, n_sims=4, seed=3, workers=1,
-                            progress=False)
+    res = at.power.simulate(
+        {"follow_up_months": 6, "visit_months": [0, 1, 2, 3, 4, 5, 6]},
+        analysis="lmm_slope",
+        n_per_arm=40,
+        n_sims=4,
+        seed=3,
+        workers=1,
+        progress=False,
+    )
     assert res.truth == pytest.approx(0.25)  # slowing 25% of a 1.0 point/month decline
     assert res.n_failed == 0
     assert np.isfinite(res.bias)
 
 
 def test_power_curve_rises_with_n() -> None:
-    curve = at.power.power_curve([{"n_per_arm": 20}, {"n_per_arm": 120}], analysis=gaussian_lmm_slope,
-                                 simulator=partial(gaussian_slope_trial, **GAUSS), n_sims=40,
-                                 seed=1, workers=1, progress=False)
+    curve = at.power.power_curve(
+        [{"n_per_arm": 20}, {"n_per_arm": 120}],
+        analysis=gaussian_lmm_slope,
+        simulator=partial(gaussian_slope_trial, **GAUSS),
+        n_sims=40,
+        seed=1,
+        workers=1,
+        progress=False,
+    )
     table = curve.table
     assert list(table["n_per_arm"]) == [20, 120]
     assert table["power"].iloc[1] > table["power"].iloc[0]

@@ -7,7 +7,6 @@ import os
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -54,12 +53,15 @@ def test_plan_from_toml(plan: InterimPlan) -> None:
     assert plan.maximum_information(design) == pytest.approx(expected, rel=1e-9)
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("[design]\nalpha = 0.025\n[endpoint]\ndelta = 0.2\n", "needs k"),
-    ("[design]\nk = 2\n[endpoint]\ntype = 'ranks'\n", "type must be one of"),
-    ("[design]\nk = 2\n[endpoint]\ntype = 'events'\n", "needs 'hr'"),
-    ("[design]\nk = 2\nlooks = 3\n[endpoint]\ndelta = 0.2\n", "unknown \\[design\\] key"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[design]\nalpha = 0.025\n[endpoint]\ndelta = 0.2\n", "needs k"),
+        ("[design]\nk = 2\n[endpoint]\ntype = 'ranks'\n", "type must be one of"),
+        ("[design]\nk = 2\n[endpoint]\ntype = 'events'\n", "needs 'hr'"),
+        ("[design]\nk = 2\nlooks = 3\n[endpoint]\ndelta = 0.2\n", "unknown \\[design\\] key"),
+    ],
+)
 def test_plan_errors(tmp_path, text: str, message: str) -> None:  # noqa: ANN001
     path = tmp_path / "design.toml"
     path.write_text(text)
@@ -72,8 +74,9 @@ def test_slope_look_is_the_lmm_on_the_cut_data(trial, plan, tmp_path) -> None:  
     looks = report.looks_table
     assert looks["cutoff"].tolist() == [6.0, 9.0]
     cut = at.cut_at(trial, 9.0)
-    fit = at.fit_lmm(long_frame(cut), "alsfrs_total ~ months * arm", group="subject_id",
-                     random="~months")
+    fit = at.fit_lmm(
+        long_frame(cut), "alsfrs_total ~ months * arm", group="subject_id", random="~months"
+    )
     row = fit.fixed.loc["months:arm[T.active]"]
     last = looks.iloc[-1]
     assert last["estimate"] == pytest.approx(row["estimate"], rel=1e-10)
@@ -84,8 +87,14 @@ def test_slope_look_is_the_lmm_on_the_cut_data(trial, plan, tmp_path) -> None:  
     assert res is not None and len(res.z) == 2
     assert res.info[-1] == pytest.approx(last["fraction"])
     assert res.decision[-1] in ("continue", "efficacy", "futility")
-    for name in ("looks.csv", "interim_summary.csv", "boundaries.csv",
-                 "conditional_power.csv", "enrolment.csv", "interim_report.html"):
+    for name in (
+        "looks.csv",
+        "interim_summary.csv",
+        "boundaries.csv",
+        "conditional_power.csv",
+        "enrolment.csv",
+        "interim_report.html",
+    ):
         assert (tmp_path / name).exists()
 
 
@@ -135,11 +144,40 @@ def test_interim_cli(trial, tmp_path, capsys) -> None:  # noqa: ANN001
     data = trial.write(tmp_path / "trial")
     design = tmp_path / "design.toml"
     design.write_text(DESIGN)
-    assert main(["interim", "--data", str(data), "--design", str(design), "--cutoff", "9",
-                 "--out", str(tmp_path / "out")]) == 0
+    assert (
+        main(
+            [
+                "interim",
+                "--data",
+                str(data),
+                "--design",
+                str(design),
+                "--cutoff",
+                "9",
+                "--out",
+                str(tmp_path / "out"),
+            ]
+        )
+        == 0
+    )
     assert "decision at this look" in capsys.readouterr().out
-    assert main(["interim", "--data", str(data), "--design", str(design), "--cutoff", "9",
-                 "--out", str(tmp_path / "blind"), "--blinded"]) == 0
+    assert (
+        main(
+            [
+                "interim",
+                "--data",
+                str(data),
+                "--design",
+                str(design),
+                "--cutoff",
+                "9",
+                "--out",
+                str(tmp_path / "blind"),
+                "--blinded",
+            ]
+        )
+        == 0
+    )
     assert "decision" not in capsys.readouterr().out
 
 
@@ -157,15 +195,23 @@ def chromium() -> str:
     found = _chromium()
     if found is None and shutil.which("apt-get") and os.geteuid() == 0:
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "update", "-qq"], check=False, env=env,
-                       capture_output=True, timeout=300)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=False, env=env,
-                       capture_output=True, timeout=600)
+        subprocess.run(
+            ["apt-get", "update", "-qq"], check=False, env=env, capture_output=True, timeout=300
+        )
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "chromium"],
+            check=False,
+            env=env,
+            capture_output=True,
+            timeout=600,
+        )
         found = _chromium()
     if found is None:
-        pytest.skip("Chromium is not installed and could not be installed with apt-get "
-                    "(needs root and Debian's package 'chromium'); the HTML report was not "
-                    "rendered in a browser")
+        pytest.skip(
+            "Chromium is not installed and could not be installed with apt-get "
+            "(needs root and Debian's package 'chromium'); the HTML report was not "
+            "rendered in a browser"
+        )
     return found
 
 
@@ -175,18 +221,37 @@ def test_report_renders_in_headless_chromium(trial, plan, tmp_path, chromium) ->
     n_figures = report.count("<img ")
     assert n_figures == 4  # enrolment, boundaries, ALSFRS-R trajectories, Kaplan-Meier
     # Record, after the page's load event, how many images decoded with a real size.
-    probe = report.replace("</body>", (
-        "<script>window.addEventListener('load', () => { document.body.setAttribute("
-        "'data-decoded', [...document.images].filter(i => i.complete && i.naturalWidth > 0)"
-        ".length); });</script></body>"))
+    probe = report.replace(
+        "</body>",
+        (
+            "<script>window.addEventListener('load', () => { document.body.setAttribute("
+            "'data-decoded', [...document.images].filter(i => i.complete && i.naturalWidth > 0)"
+            ".length); });</script></body>"
+        ),
+    )
     page = tmp_path / "probe.html"
     page.write_text(probe)
     result = subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-         "--no-first-run", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
-         "--virtual-time-budget=5000", "--dump-dom", page.as_uri()],
-        capture_output=True, text=True, timeout=120, check=False)
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     decoded = re.search(r'data-decoded="(\d+)"', result.stdout)
     assert decoded is not None, result.stdout[:500]

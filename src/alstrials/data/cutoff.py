@@ -65,8 +65,11 @@ def cut_at(trial: TrialData, month: float) -> TrialData:
             f"table 'subjects', column 'enrollment_month', subject "
             f"{trial.subjects['subject_id'].iloc[pos]!r}, row {pos}: a missing enrolment month; "
             "a data cut-off needs every subject's enrolment month.",
-            table="subjects", column="enrollment_month",
-            subject=trial.subjects["subject_id"].iloc[pos], row=pos)
+            table="subjects",
+            column="enrollment_month",
+            subject=trial.subjects["subject_id"].iloc[pos],
+            row=pos,
+        )
     subjects = trial.subjects[enrolled <= month].reset_index(drop=True)
     kept = set(subjects["subject_id"])
     tables: dict[str, pd.DataFrame] = {"subjects": subjects}
@@ -74,7 +77,8 @@ def cut_at(trial: TrialData, month: float) -> TrialData:
         frame = trial.table(table)
         when = calendar_times(trial, table)
         tables[table] = frame[frame["subject_id"].isin(kept) & (when <= month)].reset_index(
-            drop=True)
+            drop=True
+        )
     events = trial.events[trial.events["subject_id"].isin(kept)].copy()
     start = events["subject_id"].map(subjects.set_index("subject_id")["enrollment_month"])
     available = month - start
@@ -83,14 +87,23 @@ def cut_at(trial: TrialData, month: float) -> TrialData:
     events.loc[later, "event"] = False
     events.loc[later, "event_type"] = "censored"
     tables["events"] = events.reset_index(drop=True)
-    return TrialData(**tables, arms=trial.arms,
-                     metadata={**trial.metadata, "cutoff_month": float(month)},
-                     exclusions=trial.exclusions)
+    return TrialData(
+        **tables,
+        arms=trial.arms,
+        metadata={**trial.metadata, "cutoff_month": float(month)},
+        exclusions=trial.exclusions,
+    )
 
 
 def blind(trial: TrialData) -> TrialData:
     """The trial with arms pooled: every ``arm`` becomes ``"blinded"``."""
     subjects = trial.subjects.assign(arm=BLINDED_ARM)
-    return TrialData(subjects=subjects, alsfrs=trial.alsfrs, mri=trial.mri, events=trial.events,
-                     arms=(BLINDED_ARM,), metadata={**trial.metadata, "blinded": True},
-                     exclusions=trial.exclusions)
+    return TrialData(
+        subjects=subjects,
+        alsfrs=trial.alsfrs,
+        mri=trial.mri,
+        events=trial.events,
+        arms=(BLINDED_ARM,),
+        metadata={**trial.metadata, "blinded": True},
+        exclusions=trial.exclusions,
+    )

@@ -17,13 +17,33 @@ import pandas as pd
 
 from alstrials.data.schema import TrialData
 
-__all__ = ["long_frame", "change_frame", "visit_schedule", "survival_frame", "baseline_mri",
-           "MRI_MEASURES"]
+__all__ = [
+    "long_frame",
+    "change_frame",
+    "visit_schedule",
+    "survival_frame",
+    "baseline_mri",
+    "MRI_MEASURES",
+]
 
-MRI_MEASURES = ("cst_fa", "precentral_thickness_mm", "cord_csa_mm2",
-                "cst_flair_hyperintensity", "motor_cortex_swi_hypointensity", "composite_sign")
-_SUBJECT_COLUMNS = ["subject_id", "arm", "age", "sex", "onset_site",
-                    "onset_to_baseline_months", "delta_fs", "enrollment_month"]
+MRI_MEASURES = (
+    "cst_fa",
+    "precentral_thickness_mm",
+    "cord_csa_mm2",
+    "cst_flair_hyperintensity",
+    "motor_cortex_swi_hypointensity",
+    "composite_sign",
+)
+_SUBJECT_COLUMNS = [
+    "subject_id",
+    "arm",
+    "age",
+    "sex",
+    "onset_site",
+    "onset_to_baseline_months",
+    "delta_fs",
+    "enrollment_month",
+]
 
 
 def _arm(series: pd.Series, trial: TrialData) -> pd.Categorical:

@@ -65,8 +65,9 @@ def write_trial(
         "format": format,
         "arms": list(trial.arms),
         "alstrials_version": __version__,
-        "metadata": {k: _jsonable(v) for k, v in trial.metadata.items()
-                     if not isinstance(v, pd.DataFrame)},
+        "metadata": {
+            k: _jsonable(v) for k, v in trial.metadata.items() if not isinstance(v, pd.DataFrame)
+        },
     }
     (folder / _MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return folder
@@ -112,8 +113,10 @@ def read_trial(path: str | Path, *, validate: bool = True, lenient: bool = False
     """
     folder = Path(path)
     if not folder.is_dir():
-        raise DataValidationError(f"trial folder {str(folder)!r} does not exist or is not a "
-                                  "folder; pass the folder holding subjects.csv etc.")
+        raise DataValidationError(
+            f"trial folder {str(folder)!r} does not exist or is not a "
+            "folder; pass the folder holding subjects.csv etc."
+        )
     manifest_file = folder / _MANIFEST
     manifest = json.loads(manifest_file.read_text()) if manifest_file.exists() else {}
     format = manifest.get("format") or next(

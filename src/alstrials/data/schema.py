@@ -79,6 +79,7 @@ def exclusion_log(records: list[dict[str, object]] | None = None) -> pd.DataFram
     frame = pd.DataFrame(records or [], columns=list(EXCLUSION_COLUMNS))
     return frame.astype({"table": object, "subject_id": object, "reason": object})
 
+
 # Canonical dtype of every column, table by table, in canonical column order.
 # "string" columns hold Python str (object dtype), "Int64"/"boolean" are pandas' nullable types
 # (an item may be missing at a visit; a sign may be unread on a scan).
@@ -139,8 +140,9 @@ def _first_bad(mask: np.ndarray, frame: pd.DataFrame) -> tuple[object, object]:
     return frame.index[pos], subject
 
 
-def _coerce_column(series: pd.Series, dtype: str, table: str, column: str,
-                   frame: pd.DataFrame) -> pd.Series:
+def _coerce_column(
+    series: pd.Series, dtype: str, table: str, column: str, frame: pd.DataFrame
+) -> pd.Series:
     def fail(mask: np.ndarray, what: str) -> DataValidationError:
         row, subject = _first_bad(mask, frame)
         value = series.iloc[int(np.flatnonzero(mask)[0])]
@@ -150,7 +152,10 @@ def _coerce_column(series: pd.Series, dtype: str, table: str, column: str,
         return DataValidationError(
             f"table '{table}', column '{column}', subject {subject!r}, row {row!r}: "
             f"value {value!r} is not {what} ({n_bad} such row(s)); fix or remove these values.",
-            table=table, column=column, subject=subject, row=row,
+            table=table,
+            column=column,
+            subject=subject,
+            row=row,
         )
 
     if dtype == "string":
@@ -240,7 +245,8 @@ def canonicalize(frame: pd.DataFrame, table: str) -> pd.DataFrame:
         raise DataValidationError(
             f"table '{table}' is missing required column(s) {missing} (column '{missing[0]}', "
             f"subject None, row None); the canonical columns are {list(spec)}.",
-            table=table, column=missing[0],
+            table=table,
+            column=missing[0],
         )
     frame = frame.reset_index(drop=True)
     out = {c: _coerce_column(frame[c], spec[c], table, c, frame) for c in spec}
@@ -350,7 +356,5 @@ class TrialData:
         )
 
     def _repr_html_(self) -> str:
-        counts = pd.DataFrame(
-            {"rows": [len(getattr(self, t)) for t in TABLES]}, index=list(TABLES)
-        )
+        counts = pd.DataFrame({"rows": [len(getattr(self, t)) for t in TABLES]}, index=list(TABLES))
         return f"<p><b>{self!r}</b></p>" + counts.to_html()

@@ -73,22 +73,35 @@ def _missing_keys(trial: TrialData) -> list[Violation]:
     for table in TABLES:
         frame = trial.table(table)
         for column in KEY_COLUMNS[table]:
-            out.append(Violation(table, column, "a missing value in a key column",
-                                 _rows(frame, frame[column].isna()),
-                                 subject_level=table in ("subjects", "events")))
+            out.append(
+                Violation(
+                    table,
+                    column,
+                    "a missing value in a key column",
+                    _rows(frame, frame[column].isna()),
+                    subject_level=table in ("subjects", "events"),
+                )
+            )
     return out
 
 
 def _negative_times(trial: TrialData) -> list[Violation]:
     columns = {
         "subjects": ("age", "onset_to_baseline_months", "enrollment_month"),
-        "alsfrs": ("months",), "mri": ("months",), "events": ("months",),
+        "alsfrs": ("months",),
+        "mri": ("months",),
+        "events": ("months",),
     }
     return [
-        Violation(table, column, "a negative value (times and ages must be >= 0)",
-                  _rows(trial.table(table), trial.table(table)[column] < 0),
-                  subject_level=table in ("subjects", "events"))
-        for table, cols in columns.items() for column in cols
+        Violation(
+            table,
+            column,
+            "a negative value (times and ages must be >= 0)",
+            _rows(trial.table(table), trial.table(table)[column] < 0),
+            subject_level=table in ("subjects", "events"),
+        )
+        for table, cols in columns.items()
+        for column in cols
     ]
 
 
@@ -100,15 +113,35 @@ def _subject_rules(trial: TrialData) -> list[Violation]:
     bad_site = s["onset_site"].notna() & ~s["onset_site"].isin(ONSET_SITES)
     has_event = s["subject_id"].isin(trial.events["subject_id"])
     return [
-        Violation("subjects", "subject_id", "a duplicate subject (one row per subject)",
-                  _rows(s, dup), True),
-        Violation("subjects", "arm", f"an arm label not in the declared set {list(trial.arms)}",
-                  _rows(s, bad_arm), True),
+        Violation(
+            "subjects",
+            "subject_id",
+            "a duplicate subject (one row per subject)",
+            _rows(s, dup),
+            True,
+        ),
+        Violation(
+            "subjects",
+            "arm",
+            f"an arm label not in the declared set {list(trial.arms)}",
+            _rows(s, bad_arm),
+            True,
+        ),
         Violation("subjects", "sex", f"a sex code not in {list(SEXES)}", _rows(s, bad_sex), True),
-        Violation("subjects", "onset_site", f"an onset site not in {list(ONSET_SITES)}",
-                  _rows(s, bad_site), True),
-        Violation("subjects", "subject_id", "a subject without an 'events' row",
-                  _rows(s, ~has_event & s["subject_id"].notna()), True),
+        Violation(
+            "subjects",
+            "onset_site",
+            f"an onset site not in {list(ONSET_SITES)}",
+            _rows(s, bad_site),
+            True,
+        ),
+        Violation(
+            "subjects",
+            "subject_id",
+            "a subject without an 'events' row",
+            _rows(s, ~has_event & s["subject_id"].notna()),
+            True,
+        ),
     ]
 
 
@@ -117,18 +150,35 @@ def _item_rules(trial: TrialData) -> list[Violation]:
     out = []
     for item in ALSFRS_ITEMS:
         values = a[item]
-        out.append(Violation("alsfrs", item, "an ALSFRS-R item outside 0-4",
-                             _rows(a, values.notna() & ((values < 0) | (values > 4)))))
+        out.append(
+            Violation(
+                "alsfrs",
+                item,
+                "an ALSFRS-R item outside 0-4",
+                _rows(a, values.notna() & ((values < 0) | (values > 4))),
+            )
+        )
     items = a[list(ALSFRS_ITEMS)]
     complete = items.notna().all(axis=1).to_numpy()
     item_sum = items.to_numpy(dtype=float, na_value=np.nan).sum(axis=1)
     total = a["alsfrs_total"].to_numpy(dtype=float, na_value=np.nan)
-    out.append(Violation("alsfrs", "alsfrs_total", "an 'alsfrs_total' outside 0-48",
-                         _rows(a, ~np.isnan(total) & ((total < 0) | (total > 48)))))
+    out.append(
+        Violation(
+            "alsfrs",
+            "alsfrs_total",
+            "an 'alsfrs_total' outside 0-48",
+            _rows(a, ~np.isnan(total) & ((total < 0) | (total > 48))),
+        )
+    )
     disagree = complete & ~np.isnan(total) & (item_sum != total)
-    out.append(Violation("alsfrs", "alsfrs_total",
-                         "an 'alsfrs_total' that disagrees with the sum of the 12 items",
-                         _rows(a, disagree)))
+    out.append(
+        Violation(
+            "alsfrs",
+            "alsfrs_total",
+            "an 'alsfrs_total' that disagrees with the sum of the 12 items",
+            _rows(a, disagree),
+        )
+    )
     return out
 
 
@@ -138,16 +188,28 @@ def _mri_rules(trial: TrialData) -> list[Violation]:
     composite = m["composite_sign"]
     mismatch = composite.notna() & (expected.isna() | (expected != composite).fillna(True))
     return [
-        Violation("mri", "cst_fa", "a CST FA outside [0, 1]",
-                  _rows(m, (m["cst_fa"] < 0) | (m["cst_fa"] > 1))),
-        Violation("mri", "precentral_thickness_mm", "a non-positive cortical thickness",
-                  _rows(m, m["precentral_thickness_mm"] <= 0)),
-        Violation("mri", "cord_csa_mm2", "a non-positive cord area",
-                  _rows(m, m["cord_csa_mm2"] <= 0)),
-        Violation("mri", "composite_sign",
-                  "a 'composite_sign' inconsistent with its two components "
-                  "(it must equal cst_flair_hyperintensity AND motor_cortex_swi_hypointensity)",
-                  _rows(m, mismatch)),
+        Violation(
+            "mri",
+            "cst_fa",
+            "a CST FA outside [0, 1]",
+            _rows(m, (m["cst_fa"] < 0) | (m["cst_fa"] > 1)),
+        ),
+        Violation(
+            "mri",
+            "precentral_thickness_mm",
+            "a non-positive cortical thickness",
+            _rows(m, m["precentral_thickness_mm"] <= 0),
+        ),
+        Violation(
+            "mri", "cord_csa_mm2", "a non-positive cord area", _rows(m, m["cord_csa_mm2"] <= 0)
+        ),
+        Violation(
+            "mri",
+            "composite_sign",
+            "a 'composite_sign' inconsistent with its two components "
+            "(it must equal cst_flair_hyperintensity AND motor_cortex_swi_hypointensity)",
+            _rows(m, mismatch),
+        ),
     ]
 
 
@@ -159,15 +221,27 @@ def _visit_rules(trial: TrialData) -> list[Violation]:
         frame = trial.table(table)
         ids = frame["subject_id"]
         dup = frame.duplicated(["subject_id", "months"], keep="first") & ids.notna()
-        out.append(Violation(table, "months", "a duplicate (subject_id, months) visit",
-                             _rows(frame, dup)))
-        out.append(Violation(table, "subject_id", "a subject not in the 'subjects' table",
-                             _rows(frame, ids.notna() & ~ids.isin(known))))
+        out.append(
+            Violation(table, "months", "a duplicate (subject_id, months) visit", _rows(frame, dup))
+        )
+        out.append(
+            Violation(
+                table,
+                "subject_id",
+                "a subject not in the 'subjects' table",
+                _rows(frame, ids.notna() & ~ids.isin(known)),
+            )
+        )
         limit = ids.map(event_time).to_numpy(dtype=float)
         after = frame["months"].to_numpy(dtype=float) > limit + 1e-9
-        out.append(Violation(table, "months",
-                             "a visit or scan after the subject's event/censoring time",
-                             _rows(frame, after)))
+        out.append(
+            Violation(
+                table,
+                "months",
+                "a visit or scan after the subject's event/censoring time",
+                _rows(frame, after),
+            )
+        )
     return out
 
 
@@ -181,14 +255,24 @@ def _event_rules(trial: TrialData) -> list[Violation]:
     unknown = e["subject_id"].notna() & ~e["subject_id"].isin(trial.subjects["subject_id"])
     return [
         Violation("events", "subject_id", "a second 'events' row for a subject", _rows(e, dup)),
-        Violation("events", "event_type", f"an event type not in {list(EVENT_TYPES)}",
-                  _rows(e, bad_type), True),
-        Violation("events", "event",
-                  "an 'event' flag inconsistent with 'event_type' "
-                  "(event must be False exactly when event_type is 'censored')",
-                  _rows(e, inconsistent), True),
-        Violation("events", "subject_id", "a subject not in the 'subjects' table",
-                  _rows(e, unknown)),
+        Violation(
+            "events",
+            "event_type",
+            f"an event type not in {list(EVENT_TYPES)}",
+            _rows(e, bad_type),
+            True,
+        ),
+        Violation(
+            "events",
+            "event",
+            "an 'event' flag inconsistent with 'event_type' "
+            "(event must be False exactly when event_type is 'censored')",
+            _rows(e, inconsistent),
+            True,
+        ),
+        Violation(
+            "events", "subject_id", "a subject not in the 'subjects' table", _rows(e, unknown)
+        ),
     ]
 
 
@@ -249,8 +333,10 @@ class ValidationReport(ResultMixin):
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        return (f"ValidationReport(valid={self.valid}, {self.data.n_subjects} subjects kept, "
-                f"{len(self.exclusions)} rows set aside)")
+        return (
+            f"ValidationReport(valid={self.valid}, {self.data.n_subjects} subjects kept, "
+            f"{len(self.exclusions)} rows set aside)"
+        )
 
 
 def _message(v: Violation, trial: TrialData) -> str:
@@ -300,8 +386,11 @@ def validate_trial(trial: TrialData, *, lenient: bool = False) -> ValidationRepo
                 if v.mask.any():
                     pos = int(np.flatnonzero(v.mask)[0])
                     raise DataValidationError(
-                        _message(v, trial), table=v.table, column=v.column,
-                        subject=trial.table(v.table)["subject_id"].iloc[pos], row=pos,
+                        _message(v, trial),
+                        table=v.table,
+                        column=v.column,
+                        subject=trial.table(v.table)["subject_id"].iloc[pos],
+                        row=pos,
                     )
         violations.extend(found)
     checks = pd.DataFrame(
@@ -314,8 +403,9 @@ def validate_trial(trial: TrialData, *, lenient: bool = False) -> ValidationRepo
     return _set_aside(trial, violations, checks)
 
 
-def _set_aside(trial: TrialData, violations: list[Violation],
-               checks: pd.DataFrame) -> ValidationReport:
+def _set_aside(
+    trial: TrialData, violations: list[Violation], checks: pd.DataFrame
+) -> ValidationReport:
     reasons: dict[str, dict[int, list[str]]] = {t: {} for t in TABLES}
     dropped_subjects: dict[str, str] = {}
     for v in violations:
@@ -335,15 +425,16 @@ def _set_aside(trial: TrialData, violations: list[Violation],
         if own:
             bad[list(own)] = True
         cascade = frame["subject_id"].isin(list(dropped_subjects)).to_numpy() & ~bad
-        for pos in np.flatnonzero(bad | cascade):
-            subject = frame["subject_id"].iloc[pos]
-            reason = "; ".join(own[pos]) if pos in own else dropped_subjects[subject]
-            records.append({"table": table, "row": int(pos), "subject_id": subject,
-                            "reason": reason})
+        for row in map(int, np.flatnonzero(bad | cascade)):
+            subject = frame["subject_id"].iloc[row]
+            reason = "; ".join(own[row]) if row in own else dropped_subjects[subject]
+            records.append({"table": table, "row": row, "subject_id": subject, "reason": reason})
         kept[table] = frame.loc[~(bad | cascade)].reset_index(drop=True)
     log = exclusion_log(records)
-    exclusions = pd.concat([trial.exclusions, log], ignore_index=True) if len(
-        trial.exclusions) else log
-    cleaned = TrialData(**kept, arms=trial.arms, metadata=dict(trial.metadata),
-                        exclusions=exclusions)
+    exclusions = (
+        pd.concat([trial.exclusions, log], ignore_index=True) if len(trial.exclusions) else log
+    )
+    cleaned = TrialData(
+        **kept, arms=trial.arms, metadata=dict(trial.metadata), exclusions=exclusions
+    )
     return ValidationReport(False, cleaned, exclusions, checks)

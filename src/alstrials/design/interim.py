@@ -139,7 +139,7 @@ def update_design(design: GSDesign, info_observed: ArrayLike, *, final: bool = F
     else:
         # The observed analyses take the places of the first planned ones; the planned
         # analyses after them are kept if they lie beyond the last observed fraction.
-        later = design.info[obs.size:]
+        later = design.info[obs.size :]
         info = np.concatenate((obs, later[later > obs[-1]]))
     spend = np.minimum(info, 1.0)
     spend[-1] = 1.0

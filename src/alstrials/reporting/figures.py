@@ -66,10 +66,22 @@ def plot_alsfrs_trajectories(
         grouped = arm_rows.groupby(window)["alsfrs_total"]
         stats = pd.DataFrame({"mean": grouped.mean(), "se": grouped.sem(), "n": grouped.size()})
         stats = stats[stats["n"] >= 5]
-        ax.plot(stats.index, stats["mean"], color=colour, lw=2.2, marker="o", ms=3,
-                label=f"{arm} (n={len(ids)})")
-        ax.fill_between(stats.index, stats["mean"] - 1.96 * stats["se"],
-                        stats["mean"] + 1.96 * stats["se"], color=colour, alpha=0.25)
+        ax.plot(
+            stats.index,
+            stats["mean"],
+            color=colour,
+            lw=2.2,
+            marker="o",
+            ms=3,
+            label=f"{arm} (n={len(ids)})",
+        )
+        ax.fill_between(
+            stats.index,
+            stats["mean"] - 1.96 * stats["se"],
+            stats["mean"] + 1.96 * stats["se"],
+            color=colour,
+            alpha=0.25,
+        )
     ax.set_xlabel("Months since baseline")
     ax.set_ylabel("ALSFRS-R total")
     ax.set_ylim(0, 48)
@@ -78,13 +90,17 @@ def plot_alsfrs_trajectories(
     return ax
 
 
-def plot_enrolment(trial: TrialData, *, ax: Axes | None = None,
-                   cutoff: float | None = None) -> Axes:
+def plot_enrolment(
+    trial: TrialData, *, ax: Axes | None = None, cutoff: float | None = None
+) -> Axes:
     """Cumulative enrolment by calendar month, by arm, with an optional data cut-off line."""
     ax = _axes(ax, (6, 4))
     for colour, arm in zip(ARM_COLOURS, trial.arms, strict=False):
-        months = np.sort(trial.subjects.loc[trial.subjects["arm"] == arm,
-                                            "enrollment_month"].to_numpy(dtype=float))
+        months = np.sort(
+            trial.subjects.loc[trial.subjects["arm"] == arm, "enrollment_month"].to_numpy(
+                dtype=float
+            )
+        )
         ax.step(months, np.arange(1, len(months) + 1), where="post", color=colour, label=arm)
     if cutoff is not None:
         ax.axvline(cutoff, color="k", ls="--", lw=1, label=f"cut-off (month {cutoff:g})")

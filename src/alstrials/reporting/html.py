@@ -11,6 +11,7 @@ import base64
 import html
 import io
 from pathlib import Path
+from typing import cast
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -51,33 +52,43 @@ class HtmlReport:
         self._parts.append(f"<p{cls}>{html.escape(text)}</p>")
         return self
 
-    def table(self, frame: pd.DataFrame, caption: str | None = None, *,
-              index: bool = True, float_format: str = "{:.4g}") -> HtmlReport:
+    def table(
+        self,
+        frame: pd.DataFrame,
+        caption: str | None = None,
+        *,
+        index: bool = True,
+        float_format: str = "{:.4g}",
+    ) -> HtmlReport:
         if caption:
             self._parts.append(f"<p><b>{html.escape(caption)}</b></p>")
-        self._parts.append(frame.to_html(index=index, border=0,
-                                          float_format=float_format.format, na_rep="-"))
+        self._parts.append(
+            frame.to_html(index=index, border=0, float_format=float_format.format, na_rep="-")
+        )
         return self
 
     def figure(self, figure: Figure | Axes, caption: str | None = None) -> HtmlReport:
-        fig = figure.figure if isinstance(figure, Axes) else figure
+        fig = cast(Figure, figure.figure if isinstance(figure, Axes) else figure)
         buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight",
-                    metadata={"Software": None})
+        fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight", metadata={"Software": None})
         plt.close(fig)
         data = base64.b64encode(buffer.getvalue()).decode("ascii")
         self.n_figures += 1
         alt = html.escape(caption or f"figure {self.n_figures}")
         cap = f"<figcaption>{alt}</figcaption>" if caption else ""
-        self._parts.append(f'<figure><img src="data:image/png;base64,{data}" alt="{alt}" '
-                           f'style="max-width:100%">{cap}</figure>')
+        self._parts.append(
+            f'<figure><img src="data:image/png;base64,{data}" alt="{alt}" '
+            f'style="max-width:100%">{cap}</figure>'
+        )
         return self
 
     def render(self) -> str:
         body = "\n".join(self._parts)
-        return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                f"<title>{html.escape(self.title)}</title><style>{_STYLE}</style></head>\n"
-                f"<body><h1>{html.escape(self.title)}</h1>\n{body}\n</body></html>\n")
+        return (
+            f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f"<title>{html.escape(self.title)}</title><style>{_STYLE}</style></head>\n"
+            f"<body><h1>{html.escape(self.title)}</h1>\n{body}\n</body></html>\n"
+        )
 
     def write(self, path: str | Path) -> Path:
         target = Path(path)

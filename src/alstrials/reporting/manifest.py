@@ -28,11 +28,13 @@ def write_manifest(out: Path, files: Iterable[Path], *, inputs: Mapping[str, obj
 
     entries = []
     for file in sorted({Path(f) for f in files}):
-        entries.append({
-            "path": file.relative_to(out).as_posix(),
-            "bytes": file.stat().st_size,
-            "sha256": sha256(file),
-        })
+        entries.append(
+            {
+                "path": file.relative_to(out).as_posix(),
+                "bytes": file.stat().st_size,
+                "sha256": sha256(file),
+            }
+        )
     manifest = {
         "alstrials_version": __version__,
         "python": platform.python_version(),

@@ -53,8 +53,11 @@ def cohort_summary(trial: TrialData) -> pd.DataFrame:
     '400'
     """
     base = baseline_visits(trial).set_index("subject_id")["alsfrs_total"]
-    first_scan = (trial.mri.sort_values(["subject_id", "months"], kind="stable")
-                  .drop_duplicates("subject_id").set_index("subject_id")["composite_sign"])
+    first_scan = (
+        trial.mri.sort_values(["subject_id", "months"], kind="stable")
+        .drop_duplicates("subject_id")
+        .set_index("subject_id")["composite_sign"]
+    )
     events = trial.events.set_index("subject_id")
     visits = trial.alsfrs.groupby("subject_id").size()
     scans = trial.mri.groupby("subject_id").size()

@@ -28,8 +28,14 @@ def staging(trial: TrialData, out: Outputs) -> None:
     for system, column in (("King's", "kings_stage"), ("MiToS", "mitos_stage")):
         counts = first[column].astype(str).value_counts().sort_index()
         for stage, n in counts.items():
-            rows.append({"system": system, "stage": stage, "subjects": int(n),
-                         "percent": 100.0 * n / len(first)})
+            rows.append(
+                {
+                    "system": system,
+                    "stage": stage,
+                    "subjects": int(n),
+                    "percent": 100.0 * n / len(first),
+                }
+            )
     out.table("baseline_stages", pd.DataFrame(rows), index=False)
 
 

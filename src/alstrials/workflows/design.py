@@ -26,26 +26,53 @@ def sample_size_step(trial: TrialData, out: Outputs) -> None:
     visits = [0, 3, 6, 9, 12, 15, 18]
     rows = []
     for slowing in (0.2, 0.25, 0.3, 0.4):
-        res = power.lmm_slope(delta=abs(slope) * slowing, t=visits, sig2_slope=g[1, 1],
-                              sig2_resid=fit.residual_var, sig2_int=g[0, 0],
-                              cov_int_slope=g[0, 1], power=0.8)
-        rows.append({"endpoint": "ALSFRS-R slope (LMM)", "slowing": slowing,
-                     "effect": abs(slope) * slowing, "n_per_arm": res.n_per_group_ceil})
+        res = power.lmm_slope(
+            delta=abs(slope) * slowing,
+            t=visits,
+            sig2_slope=g[1, 1],
+            sig2_resid=fit.residual_var,
+            sig2_int=g[0, 0],
+            cov_int_slope=g[0, 1],
+            power=0.8,
+        )
+        rows.append(
+            {
+                "endpoint": "ALSFRS-R slope (LMM)",
+                "slowing": slowing,
+                "effect": abs(slope) * slowing,
+                "n_per_arm": res.n_per_group_ceil,
+            }
+        )
     for hr in (0.6, 0.7, 0.8):
         ev = power.events(hr=hr, power=0.8)
-        rows.append({"endpoint": "composite event (Cox)", "slowing": np.nan, "effect": hr,
-                     "events": ev.events_ceil})
+        rows.append(
+            {
+                "endpoint": "composite event (Cox)",
+                "slowing": np.nan,
+                "effect": hr,
+                "events": ev.events_ceil,
+            }
+        )
     table = pd.DataFrame(rows)
     out.table("sample_size_next_trial", table, index=False)
-    inputs = pd.Series({"placebo slope": slope, "sig2_int": g[0, 0], "sig2_slope": g[1, 1],
-                        "cov_int_slope": g[0, 1], "sig2_resid": fit.residual_var,
-                        "visits": str(visits)}, name="value")
+    inputs = pd.Series(
+        {
+            "placebo slope": slope,
+            "sig2_int": g[0, 0],
+            "sig2_slope": g[1, 1],
+            "cov_int_slope": g[0, 1],
+            "sig2_resid": fit.residual_var,
+            "visits": str(visits),
+        },
+        name="value",
+    )
     out.table("sample_size_inputs", inputs.to_frame())
 
 
 def sequential_step(trial: TrialData, out: Outputs) -> None:
-    design = group_sequential(3, alpha=0.025, boundary="ld-obrien-fleming",
-                              futility="ld-obrien-fleming", beta=0.2)
+    design = group_sequential(
+        3, alpha=0.025, boundary="ld-obrien-fleming", futility="ld-obrien-fleming", beta=0.2
+    )
     out.table("group_sequential_design", design.table)
     out.figure("group_sequential_boundaries", plot_boundaries(design))
 
@@ -57,9 +84,9 @@ def interim_step(trial: TrialData, out: Outputs) -> None:
 
 
 STEPS = (
-    Step("sample_size", "sample size for a next trial from this trial's estimates",
-         sample_size_step),
+    Step(
+        "sample_size", "sample size for a next trial from this trial's estimates", sample_size_step
+    ),
     Step("group_sequential", "a 3-look group-sequential design with futility", sequential_step),
-    Step("interim", "scripted interim analysis at calendar month 9 with DMC report",
-         interim_step),
+    Step("interim", "scripted interim analysis at calendar month 9 with DMC report", interim_step),
 )

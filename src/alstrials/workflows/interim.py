@@ -58,22 +58,22 @@ ENDPOINTS = ("slope", "events")
 class InterimPlan:
     """A group-sequential design and its endpoint, as written in ``design.toml``::
 
-        [design]
-        k = 3                                  # planned analyses
-        alpha = 0.025                          # one-sided
-        beta = 0.2
-        boundary = "ld-obrien-fleming"         # any group_sequential boundary
-        futility = "ld-obrien-fleming"         # optional beta-spending futility
-        binding = false
-        # info = [0.33, 0.67, 1.0]             # planned fractions (default equal)
+    [design]
+    k = 3                                  # planned analyses
+    alpha = 0.025                          # one-sided
+    beta = 0.2
+    boundary = "ld-obrien-fleming"         # any group_sequential boundary
+    futility = "ld-obrien-fleming"         # optional beta-spending futility
+    binding = false
+    # info = [0.33, 0.67, 1.0]             # planned fractions (default equal)
 
-        [endpoint]
-        type = "slope"                         # or "events"
-        delta = 0.25                           # slope difference, points/month (slope)
-        # hr = 0.7                             # planned hazard ratio (events)
-        # max_information = 180.0              # overrides the design's maximum
-        allocation = 0.5                       # share randomised to the active arm
-        looks = [9.0]                          # calendar months of earlier looks
+    [endpoint]
+    type = "slope"                         # or "events"
+    delta = 0.25                           # slope difference, points/month (slope)
+    # hr = 0.7                             # planned hazard ratio (events)
+    # max_information = 180.0              # overrides the design's maximum
+    allocation = 0.5                       # share randomised to the active arm
+    looks = [9.0]                          # calendar months of earlier looks
     """
 
     k: int
@@ -92,9 +92,16 @@ class InterimPlan:
     options: dict[str, Any] = field(default_factory=dict)
 
     def design(self) -> GSDesign:
-        return group_sequential(self.k, alpha=self.alpha, boundary=self.boundary,
-                                info=list(self.info) if self.info else None, gamma=self.gamma,
-                                beta=self.beta, futility=self.futility, binding=self.binding)
+        return group_sequential(
+            self.k,
+            alpha=self.alpha,
+            boundary=self.boundary,
+            info=list(self.info) if self.info else None,
+            gamma=self.gamma,
+            beta=self.beta,
+            futility=self.futility,
+            binding=self.binding,
+        )
 
     def maximum_information(self, design: GSDesign) -> float:
         if self.max_information is not None:
@@ -117,8 +124,10 @@ def read_plan(path: str | Path) -> InterimPlan:
         raise DesignError(f"[endpoint] type must be one of {ENDPOINTS}, got {kind!r}")
     effect_key = "delta" if kind == "slope" else "hr"
     if effect_key not in endpoint and "max_information" not in endpoint:
-        raise DesignError(f"[endpoint] needs '{effect_key}' (the planned effect) or "
-                          "'max_information' for a {kind} endpoint")
+        raise DesignError(
+            f"[endpoint] needs '{effect_key}' (the planned effect) or "
+            "'max_information' for a {kind} endpoint"
+        )
     effect = float(endpoint.pop(effect_key, np.nan))
     if kind == "events" and not np.isnan(effect) and not 0 < effect < 1:
         raise DesignError(f"[endpoint] hr must be in (0, 1) (a benefit), got {effect}")
@@ -129,12 +138,15 @@ def read_plan(path: str | Path) -> InterimPlan:
     if unknown:
         raise DesignError(f"unknown [design] key(s) {sorted(unknown)}; expected {sorted(known)}")
     return InterimPlan(
-        k=int(design.pop("k")), endpoint=kind, effect=effect,
+        k=int(design.pop("k")),
+        endpoint=kind,
+        effect=effect,
         info=tuple(design.pop("info")) if "info" in design else None,
         max_information=endpoint.pop("max_information", None),
         allocation=float(endpoint.pop("allocation", 0.5)),
         looks=tuple(float(x) for x in endpoint.pop("looks", ())),
-        options=endpoint, **design,
+        options=endpoint,
+        **design,
     )
 
 
@@ -157,8 +169,16 @@ def _slope_look(trial: TrialData, cutoff: float) -> Look:
     fit = fit_lmm(data, "alsfrs_total ~ months * arm", group="subject_id", random="~months")
     row = fit.fixed.loc[f"months:arm[T.{trial.arms[1]}]"]
     est, se = float(row["estimate"]), float(row["se"])
-    return Look(cutoff, trial.n_subjects, len(trial.alsfrs), int(trial.events["event"].sum()),
-                1.0 / se**2, est, se, est / se)
+    return Look(
+        cutoff,
+        trial.n_subjects,
+        len(trial.alsfrs),
+        int(trial.events["event"].sum()),
+        1.0 / se**2,
+        est,
+        se,
+        est / se,
+    )
 
 
 def _events_look(trial: TrialData, cutoff: float, allocation: float) -> Look:
@@ -175,18 +195,25 @@ def _blinded_look(trial: TrialData, plan: InterimPlan, cutoff: float) -> Look:
     if plan.endpoint == "events":
         info = float(events_information(d, allocation=plan.allocation)[0]) if d else 0.0
         return Look(cutoff, trial.n_subjects, len(trial.alsfrs), d, info)
-    pooled = fit_lmm(long_frame(trial), "alsfrs_total ~ months", group="subject_id",
-                     random="~months")
+    pooled = fit_lmm(
+        long_frame(trial), "alsfrs_total ~ months", group="subject_id", random="~months"
+    )
     g = pooled.random_cov.to_numpy()
     # Arms are unknown to a blinded team: assign the planned allocation deterministically in
     # subject order to obtain the expected information of the slope difference.
     subjects = trial.subjects.sort_values("subject_id").reset_index(drop=True)
     share = np.floor((np.arange(len(subjects)) + 1) * plan.allocation) - np.floor(
-        np.arange(len(subjects)) * plan.allocation)
+        np.arange(len(subjects)) * plan.allocation
+    )
     subjects = subjects.assign(arm=np.where(share > 0, "active", "placebo"))
-    info = slope_information(subjects, trial.alsfrs[["subject_id", "months"]],
-                             sig2_int=g[0, 0], sig2_slope=g[1, 1], cov_int_slope=g[0, 1],
-                             sig2_resid=pooled.residual_var).information
+    info = slope_information(
+        subjects,
+        trial.alsfrs[["subject_id", "months"]],
+        sig2_int=g[0, 0],
+        sig2_slope=g[1, 1],
+        cov_int_slope=g[0, 1],
+        sig2_resid=pooled.residual_var,
+    ).information
     return Look(cutoff, trial.n_subjects, len(trial.alsfrs), d, float(info))
 
 
@@ -210,14 +237,14 @@ class InterimReport:
         return table
 
 
-def run_interim(trial: TrialData, plan: InterimPlan, cutoff: float, out: str | Path, *,
-                blinded: bool = False) -> InterimReport:
+def run_interim(
+    trial: TrialData, plan: InterimPlan, cutoff: float, out: str | Path, *, blinded: bool = False
+) -> InterimReport:
     """Analyse ``trial`` at calendar month ``cutoff`` (and at the plan's earlier looks) and
     write CSV tables and ``interim_report.html`` into ``out``."""
     months = [*sorted(plan.looks), float(cutoff)]
     if any(b <= a for a, b in zip(months, months[1:], strict=False)):
-        raise DesignError(f"earlier looks {list(plan.looks)} must all precede the cut-off "
-                          f"{cutoff}")
+        raise DesignError(f"earlier looks {list(plan.looks)} must all precede the cut-off {cutoff}")
     design = plan.design()
     max_info = plan.maximum_information(design)
     looks = []
@@ -234,14 +261,19 @@ def run_interim(trial: TrialData, plan: InterimPlan, cutoff: float, out: str | P
         raise DesignError(
             f"an earlier look already reached the maximum information {max_info:.4g} "
             f"(fractions {np.round(fractions, 3).tolist()}): that look was the final analysis. "
-            "Check the planned effect or max_information in the design file.")
+            "Check the planned effect or max_information in the design file."
+        )
     result = None
     if not blinded:
         final = len(looks) >= plan.k or fractions[-1] >= 1.0
-        result = interim_analysis(design, z=[lk.z for lk in looks],
-                                  info=np.minimum(fractions, 1.0) if final else fractions,
-                                  estimate=[lk.estimate for lk in looks],
-                                  se=[lk.se for lk in looks], final=final)
+        result = interim_analysis(
+            design,
+            z=[lk.z for lk in looks],
+            info=np.minimum(fractions, 1.0) if final else fractions,
+            estimate=[lk.estimate for lk in looks],
+            se=[lk.se for lk in looks],
+            final=final,
+        )
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     report = InterimReport(plan, tuple(looks), max_info, result, ())
@@ -254,8 +286,14 @@ def _csv(frame: pd.DataFrame, path: Path, index: bool = False) -> Path:
     return path
 
 
-def _write(trial: TrialData, report: InterimReport, design: GSDesign, cutoff: float,
-           folder: Path, blinded: bool) -> list[Path]:
+def _write(
+    trial: TrialData,
+    report: InterimReport,
+    design: GSDesign,
+    cutoff: float,
+    folder: Path,
+    blinded: bool,
+) -> list[Path]:
     cut = cut_at(trial, cutoff)
     shown = blind(cut) if blinded else cut
     files = [_csv(report.looks_table, folder / "looks.csv")]
@@ -267,10 +305,14 @@ def _write(trial: TrialData, report: InterimReport, design: GSDesign, cutoff: fl
         f"Design: {design!r}. Endpoint: {report.plan.endpoint}. Maximum information "
         f"{report.max_information:.4g}. Data cut at calendar month {cutoff:g}: "
         f"{shown.n_subjects} subjects, {len(shown.alsfrs)} ALSFRS-R visits, "
-        f"{len(shown.mri)} MRI scans, {int(shown.events['event'].sum())} events.")
+        f"{len(shown.mri)} MRI scans, {int(shown.events['event'].sum())} events."
+    )
     if blinded:
-        html.paragraph("Blinded report: arms are pooled; no comparison between arms, boundary "
-                       "crossing or conditional power is shown.", css_class="note")
+        html.paragraph(
+            "Blinded report: arms are pooled; no comparison between arms, boundary "
+            "crossing or conditional power is shown.",
+            css_class="note",
+        )
     html.heading("Enrolment").table(enrolment.to_frame(), "Subjects enrolled by the cut-off")
     html.figure(plot_enrolment(shown, cutoff=cutoff), "Cumulative enrolment")
     html.heading("Information").table(report.looks_table, "Looks", index=False)
@@ -280,18 +322,30 @@ def _write(trial: TrialData, report: InterimReport, design: GSDesign, cutoff: fl
         summary = res.summary()
         files.append(_csv(summary, folder / "interim_summary.csv", index=True))
         files.append(_csv(res.design.table, folder / "boundaries.csv", index=True))
-        power = pd.DataFrame({
-            "quantity": ["conditional power (current trend)", "conditional power (design "
-                         "effect)", "predictive power (flat prior)"],
-            "value": [res.conditional_power_trend, res.conditional_power_design,
-                      res.predictive_power]})
+        power = pd.DataFrame(
+            {
+                "quantity": [
+                    "conditional power (current trend)",
+                    "conditional power (design effect)",
+                    "predictive power (flat prior)",
+                ],
+                "value": [
+                    res.conditional_power_trend,
+                    res.conditional_power_design,
+                    res.predictive_power,
+                ],
+            }
+        )
         files.append(_csv(power, folder / "conditional_power.csv"))
-        html.heading("Decision").paragraph(f"Decision at this look: {decision}",
-                                           css_class="decision")
+        html.heading("Decision").paragraph(
+            f"Decision at this look: {decision}", css_class="decision"
+        )
         html.table(summary, "Test statistics, boundaries and repeated confidence intervals")
         html.table(power, "Conditional and predictive power", index=False)
-        html.figure(plot_boundaries(res.design, z=list(res.z), info=list(res.info)),
-                    "Boundaries at the observed information fractions with the observed z")
+        html.figure(
+            plot_boundaries(res.design, z=list(res.z), info=list(res.info)),
+            "Boundaries at the observed information fractions with the observed z",
+        )
         html.table(res.design.table, "Updated design")
     html.heading("ALSFRS-R")
     html.figure(plot_alsfrs_trajectories(shown), "ALSFRS-R trajectories")

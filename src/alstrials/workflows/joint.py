@@ -16,10 +16,15 @@ def joint_step(trial: TrialData, out: Outputs) -> None:
     longitudinal["active"] = (longitudinal["arm"] != trial.arms[0]).astype(float)
     survival = survival_frame(trial)
     fit = fit_joint(
-        longitudinal, survival,
+        longitudinal,
+        survival,
         long_formula="alsfrs_total ~ months + months:active",
-        random="~ months", group="subject_id", time="months",
-        surv_formula="~ active", duration="months", event="event",
+        random="~ months",
+        group="subject_id",
+        time="months",
+        surv_formula="~ active",
+        duration="months",
+        event="event",
         association="value",
     )
     out.table("joint_longitudinal", fit.long_fixed)
@@ -28,13 +33,12 @@ def joint_step(trial: TrialData, out: Outputs) -> None:
     # Dynamic prediction for the first subject still event-free at month 6, from visits to 6.
     at_risk = survival[(survival["months"] > 6.0) & (survival["active"] == 0.0)]
     subject = at_risk["subject_id"].iloc[0]
-    history = longitudinal[(longitudinal["subject_id"] == subject)
-                           & (longitudinal["months"] <= 6.0)]
+    history = longitudinal[
+        (longitudinal["subject_id"] == subject) & (longitudinal["months"] <= 6.0)
+    ]
     times = np.arange(7.0, 19.0, 1.0)
     prediction = fit.predict_survival(history, times)
     out.table("joint_dynamic_prediction", prediction.assign(subject_id=subject), index=False)
 
 
-STEPS = (
-    Step("joint", "joint model of ALSFRS-R and survival, dynamic prediction", joint_step),
-)
+STEPS = (Step("joint", "joint model of ALSFRS-R and survival, dynamic prediction", joint_step),)

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pandas as pd
 
 from alstrials.data.frames import change_frame, long_frame
-from alstrials.models.bivariate import biomarker_tracking
 from alstrials.data.schema import TrialData
+from alstrials.models.bivariate import biomarker_tracking
 from alstrials.models.covariates import carry_forward
 from alstrials.models.lmm import fit_lmm
 from alstrials.models.mmrm import fit_mmrm
@@ -25,10 +25,12 @@ def lmm_slope_step(trial: TrialData, out: Outputs) -> None:
     slope_term = f"months:arm[T.{active}]"
     out.table("lmm_fixed", fit.fixed)
     out.table("lmm_random_cov", fit.random_cov)
-    contrasts = fit.contrast({
-        "slope difference (points/month)": {slope_term: 1.0},
-        "difference at month 12 (points)": {f"arm[T.{active}]": 1.0, slope_term: 12.0},
-    })
+    contrasts = fit.contrast(
+        {
+            "slope difference (points/month)": {slope_term: 1.0},
+            "difference at month 12 (points)": {f"arm[T.{active}]": 1.0, slope_term: 12.0},
+        }
+    )
     out.table("lmm_contrasts", contrasts)
     out.table("lmm_fit", fit.summary())
     out.figure("lmm_spaghetti", plot_spaghetti(fit, by="arm"))
@@ -39,8 +41,15 @@ def lmm_slope_step(trial: TrialData, out: Outputs) -> None:
 def mmrm_step(trial: TrialData, out: Outputs) -> None:
     data = change_frame(trial)
     data["arm"] = data["arm"].astype(str)
-    fit = fit_mmrm(data, outcome="change", visit="visit", group="subject_id", arm="arm",
-                   covariates=("base",), arm_reference=trial.arms[0])
+    fit = fit_mmrm(
+        data,
+        outcome="change",
+        visit="visit",
+        group="subject_id",
+        arm="arm",
+        covariates=("base",),
+        arm_reference=trial.arms[0],
+    )
     out.table("mmrm_effects", fit.effects)
     out.table("mmrm_fixed", fit.fixed)
     out.table("mmrm_covariance", fit.covariance)
@@ -52,9 +61,16 @@ def biomarker_tracking_step(trial: TrialData, out: Outputs) -> None:
         fit = biomarker_tracking(trial, biomarker=biomarker)
         out.table(f"tracking_{biomarker}", fit.summary())
         low, high = fit.slope_correlation_ci
-        rows.append({"biomarker": biomarker, "slope_correlation": fit.slope_correlation,
-                     "ci_low": low, "ci_high": high, "subjects": fit.n_subjects,
-                     "converged": fit.converged})
+        rows.append(
+            {
+                "biomarker": biomarker,
+                "slope_correlation": fit.slope_correlation,
+                "ci_low": low,
+                "ci_high": high,
+                "subjects": fit.n_subjects,
+                "converged": fit.converged,
+            }
+        )
     out.table("tracking_slope_correlations", pd.DataFrame(rows), index=False)
 
 
@@ -63,16 +79,26 @@ def time_varying_mri_step(trial: TrialData, out: Outputs) -> None:
     scans = trial.mri[["subject_id", "months", "cord_csa_mm2", "cst_fa"]]
     data = carry_forward(visits, scans, columns=["cord_csa_mm2", "cst_fa"])
     data = data.dropna(subset=["cord_csa_mm2", "cst_fa"])
-    fit = fit_lmm(data, "alsfrs_total ~ months * arm + cord_csa_mm2 + cst_fa",
-                  group="subject_id", random="~months")
+    fit = fit_lmm(
+        data,
+        "alsfrs_total ~ months * arm + cord_csa_mm2 + cst_fa",
+        group="subject_id",
+        random="~months",
+    )
     out.table("lmm_time_varying_mri", fit.fixed)
 
 
 STEPS = (
     Step("lmm_slope", "ALSFRS-R slope LMM by arm, contrasts and figures", lmm_slope_step),
     Step("mmrm", "MMRM of change from baseline at scheduled visits", mmrm_step),
-    Step("biomarker_tracking", "bivariate model: do MRI biomarker slopes track ALSFRS-R?",
-         biomarker_tracking_step),
-    Step("lmm_time_varying_mri", "ALSFRS-R LMM with last-observed MRI covariates",
-         time_varying_mri_step),
+    Step(
+        "biomarker_tracking",
+        "bivariate model: do MRI biomarker slopes track ALSFRS-R?",
+        biomarker_tracking_step,
+    ),
+    Step(
+        "lmm_time_varying_mri",
+        "ALSFRS-R LMM with last-observed MRI covariates",
+        time_varying_mri_step,
+    ),
 )

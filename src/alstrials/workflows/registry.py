@@ -14,7 +14,12 @@ __all__ = ["STEPS", "run_steps"]
 
 
 STEPS: tuple[Step, ...] = (
-    *descriptive.STEPS, *longitudinal.STEPS, *survival.STEPS, *joint.STEPS, *design.STEPS)
+    *descriptive.STEPS,
+    *longitudinal.STEPS,
+    *survival.STEPS,
+    *joint.STEPS,
+    *design.STEPS,
+)
 """Every analysis step, in the order the demo runs them."""
 
 
@@ -36,7 +41,8 @@ def run_steps(
             progress(f"{step.name}: {step.description}")
         step.run(trial, outputs)
     manifest = write_manifest(
-        folder, outputs.files,
+        folder,
+        outputs.files,
         inputs={**(inputs or {}), "steps": [s.name for s in steps], "data": repr(trial)},
     )
     return [*outputs.files, manifest]

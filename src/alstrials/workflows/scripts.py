@@ -30,13 +30,16 @@ def load_steps(script: Path) -> tuple[Step, ...]:
     spec.loader.exec_module(module)
     steps = getattr(module, "STEPS", None)
     if not steps:
-        raise AlstrialsError(f"analysis script {str(script)!r} defines no STEPS; each script "
-                             "must define STEPS = (Step(...), ...)")
+        raise AlstrialsError(
+            f"analysis script {str(script)!r} defines no STEPS; each script "
+            "must define STEPS = (Step(...), ...)"
+        )
     return tuple(steps)
 
 
-def load_trial_for_run(data: str | None, seed: int | None,
-                       n_per_arm: int = 200) -> tuple[TrialData, str]:
+def load_trial_for_run(
+    data: str | None, seed: int | None, n_per_arm: int = 200
+) -> tuple[TrialData, str]:
     """The trial a run analyses: a folder, a fresh simulation, or the bundled example."""
     if data is not None and seed is not None:
         raise AlstrialsError("give either --data or --seed, not both")
@@ -47,22 +50,35 @@ def load_trial_for_run(data: str | None, seed: int | None,
     if seed is not None:
         from alstrials.data.simulate import simulate_trial
 
-        return (simulate_trial(n_per_arm=n_per_arm, seed=seed),
-                f"simulate_trial(n_per_arm={n_per_arm}, seed={seed})")
+        return (
+            simulate_trial(n_per_arm=n_per_arm, seed=seed),
+            f"simulate_trial(n_per_arm={n_per_arm}, seed={seed})",
+        )
     from alstrials.data.example import load_example
 
     return load_example(), "load_example()"
 
 
-def run_folder(folder: Path, trial: TrialData, out: str | Path, *, source: str,
-               progress: Callable[[str], None] | None = None) -> list[Path]:
+def run_folder(
+    folder: Path,
+    trial: TrialData,
+    out: str | Path,
+    *,
+    source: str,
+    progress: Callable[[str], None] | None = None,
+) -> list[Path]:
     """Run every script of ``folder`` (``*.py`` not starting with "_", name order)."""
     scripts = sorted(p for p in Path(folder).glob("*.py") if not p.name.startswith("_"))
     if not scripts:
         raise AlstrialsError(f"no analysis scripts (*.py) in {str(folder)!r}")
     steps = [step for script in scripts for step in load_steps(script)]
-    return run_steps(trial, out, steps=steps, progress=progress,
-                     inputs={"data": source, "scripts": [p.name for p in scripts]})
+    return run_steps(
+        trial,
+        out,
+        steps=steps,
+        progress=progress,
+        inputs={"data": source, "scripts": [p.name for p in scripts]},
+    )
 
 
 def script_main(steps: Sequence[Step], argv: Sequence[str] | None = None) -> int:

@@ -52,5 +52,3 @@ class Step:
     name: str
     description: str
     run: Callable[[TrialData, Outputs], None]
-
-

@@ -57,8 +57,7 @@ def cox_step(trial: TrialData, out: Outputs) -> None:
 
 def accuracy_step(trial: TrialData, out: Outputs) -> None:
     # The literature 2x2 table behind the reported figures (CALIBRATION.md).
-    out.table("accuracy_literature_counts",
-              diagnostic_accuracy(tp=120, fp=13, fn=51, tn=57))
+    out.table("accuracy_literature_counts", diagnostic_accuracy(tp=120, fp=13, fn=51, tn=57))
     # Prognostic use in this trial: does the sign at baseline flag an event within 12 months?
     data = survival_frame(trial).dropna(subset=["composite_sign"])
     known = data["event"] | (data["months"] >= 12.0)
@@ -75,17 +74,25 @@ def endpoints_step(trial: TrialData, out: Outputs) -> None:
     out.table("cafs_test", result.summary())
     fs = finkelstein_schoenfeld(trial, horizon=month)
     out.table("finkelstein_schoenfeld", fs.summary())
-    out.table("endpoint_overview", pd.DataFrame({
-        "endpoint": ["CAFS (month 12)", "Finkelstein-Schoenfeld (month 12)"],
-        "p": [result.p, fs.p],
-    }), index=False)
+    out.table(
+        "endpoint_overview",
+        pd.DataFrame(
+            {
+                "endpoint": ["CAFS (month 12)", "Finkelstein-Schoenfeld (month 12)"],
+                "p": [result.p, fs.p],
+            }
+        ),
+        index=False,
+    )
 
 
 STEPS = (
-    Step("kaplan_meier", "Kaplan-Meier, log-rank and RMST by arm and by composite sign",
-         kaplan_meier_step),
-    Step("cox", "Cox models with baseline and time-varying MRI, PH checks, forest plot",
-         cox_step),
+    Step(
+        "kaplan_meier",
+        "Kaplan-Meier, log-rank and RMST by arm and by composite sign",
+        kaplan_meier_step,
+    ),
+    Step("cox", "Cox models with baseline and time-varying MRI, PH checks, forest plot", cox_step),
     Step("accuracy", "diagnostic and prognostic accuracy of the composite sign", accuracy_step),
     Step("endpoints", "CAFS and Finkelstein-Schoenfeld", endpoints_step),
 )

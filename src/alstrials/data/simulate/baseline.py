@@ -18,8 +18,9 @@ For subject ``i`` (``p`` = composite prevalence, ``f``/``s`` = FLAIR/SWI prevale
       b1_i = -decline_mean + shift (S_i - p) + u1_i          (natural, untreated slope)
 
   so E[b1] = -decline_mean, SD[b1] = slope_sd and corr(b0, u1) = rho (intercept_slope_corr).
-* item weights ``w_ij = omega_{site(i), domain(j)} m_j G_ij`` (``m_j`` the item multipliers) with ``G_ij ~ Gamma(1/cv^2, cv^2)``
-  (mean 1, coefficient of variation ``weight_cv``).
+* item weights ``w_ij = omega_{site(i), domain(j)} m_j G_ij`` (``m_j`` the item
+  multipliers) with ``G_ij ~ Gamma(1/cv^2, cv^2)`` (mean 1, coefficient of variation
+  ``weight_cv``).
 
 Each block uses its own random stream (see :mod:`alstrials.data.simulate.trial`).
 """
@@ -107,11 +108,14 @@ def simulate_baseline(
     slope_z = rho * z[:, 0] + np.sqrt(1 - rho**2) * z[:, 1]
     natural_slope = -sc.decline_mean + sc.sign_slope_shift * (composite - p) + sigma_u * slope_z
 
-    site_w = np.where(
-        bulbar[:, None],
-        np.asarray(sc.bulbar_onset_weights)[None, :],
-        np.asarray(sc.spinal_onset_weights)[None, :],
-    )[:, domain_index()] * np.asarray(sc.item_weight_multipliers)[None, :]
+    site_w = (
+        np.where(
+            bulbar[:, None],
+            np.asarray(sc.bulbar_onset_weights)[None, :],
+            np.asarray(sc.spinal_onset_weights)[None, :],
+        )[:, domain_index()]
+        * np.asarray(sc.item_weight_multipliers)[None, :]
+    )
     if sc.weight_cv > 0:
         shape = 1.0 / sc.weight_cv**2
         weights = site_w * rng_weights.gamma(shape, 1.0 / shape, size=(n, 12))

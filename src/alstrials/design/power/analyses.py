@@ -35,8 +35,15 @@ from alstrials.data.frames import change_frame, long_frame, survival_frame
 from alstrials.data.schema import TrialData
 from alstrials.errors import DesignError
 
-__all__ = ["ReplicateOutcome", "ANALYSES", "TRUTH", "get_analysis", "register_analysis",
-           "long_frame", "true_effect"]
+__all__ = [
+    "ReplicateOutcome",
+    "ANALYSES",
+    "TRUTH",
+    "get_analysis",
+    "register_analysis",
+    "long_frame",
+    "true_effect",
+]
 
 
 @dataclass(frozen=True)
@@ -52,8 +59,9 @@ class ReplicateOutcome:
 
 def _wald(estimate: float, se: float, converged: bool = True) -> ReplicateOutcome:
     z = estimate / se if se > 0 else np.nan
-    return ReplicateOutcome(float(estimate), float(se), float(z),
-                            float(2 * stats.norm.sf(abs(z))), converged)
+    return ReplicateOutcome(
+        float(estimate), float(se), float(z), float(2 * stats.norm.sf(abs(z))), converged
+    )
 
 
 def _arm_term(index: pd.Index, prefix: str = "") -> str:
@@ -66,8 +74,13 @@ def _arm_term(index: pd.Index, prefix: str = "") -> str:
 def lmm_slope(trial: TrialData) -> ReplicateOutcome:
     from alstrials.models.lmm import fit_lmm
 
-    fit = fit_lmm(long_frame(trial), "alsfrs_total ~ months * arm", group="subject_id",
-                  random="~months", reml=True)
+    fit = fit_lmm(
+        long_frame(trial),
+        "alsfrs_total ~ months * arm",
+        group="subject_id",
+        random="~months",
+        reml=True,
+    )
     row = fit.fixed.loc[_arm_term(fit.fixed.index, "months:")]
     return _wald(row["estimate"], row["se"], fit.converged)
 
@@ -88,8 +101,13 @@ def logrank(trial: TrialData) -> ReplicateOutcome:
     test = logrank_test(data, duration="months", event="event", by="arm")
     fit = fit_cox(data, duration="months", event="event", formula="active")
     row = fit.coef.loc["active"]
-    return ReplicateOutcome(float(row["estimate"]), float(row["se"]),
-                            float(test.statistic), float(test.p), fit.converged)
+    return ReplicateOutcome(
+        float(row["estimate"]),
+        float(row["se"]),
+        float(test.statistic),
+        float(test.p),
+        fit.converged,
+    )
 
 
 def mmrm(trial: TrialData) -> ReplicateOutcome:
@@ -97,8 +115,15 @@ def mmrm(trial: TrialData) -> ReplicateOutcome:
 
     data = change_frame(trial)
     data["arm"] = data["arm"].astype(str)
-    fit = fit_mmrm(data, outcome="change", visit="visit", group="subject_id", arm="arm",
-                   covariates=("base",), arm_reference=trial.arms[0])
+    fit = fit_mmrm(
+        data,
+        outcome="change",
+        visit="visit",
+        group="subject_id",
+        arm="arm",
+        covariates=("base",),
+        arm_reference=trial.arms[0],
+    )
     last = fit.effects.iloc[-1]
     return _wald(last["estimate"], last["se"], fit.converged)
 
@@ -140,8 +165,11 @@ def true_effect(analysis: str | Callable, metadata: dict) -> float | None:
         return None
 
 
-def register_analysis(name: str, function: Callable[[TrialData], ReplicateOutcome],
-                      truth: Callable[[dict, dict], float] | None = None) -> None:
+def register_analysis(
+    name: str,
+    function: Callable[[TrialData], ReplicateOutcome],
+    truth: Callable[[dict, dict], float] | None = None,
+) -> None:
     """Add an analysis under ``name`` (for use with ``at.power.simulate(analysis=name)``),
     optionally with the rule giving its true effect from a simulated trial's metadata."""
     ANALYSES[name] = function
@@ -149,13 +177,16 @@ def register_analysis(name: str, function: Callable[[TrialData], ReplicateOutcom
         TRUTH[name] = truth
 
 
-def get_analysis(analysis: str | Callable[[TrialData], ReplicateOutcome]
-                 ) -> Callable[[TrialData], ReplicateOutcome]:
+def get_analysis(
+    analysis: str | Callable[[TrialData], ReplicateOutcome],
+) -> Callable[[TrialData], ReplicateOutcome]:
     """The analysis function for a name or a callable."""
     if callable(analysis):
         return analysis
     try:
         return ANALYSES[analysis]
     except KeyError:
-        raise DesignError(f"unknown analysis {analysis!r}; choose one of {sorted(ANALYSES)} "
-                          "or pass a function trial -> ReplicateOutcome") from None
+        raise DesignError(
+            f"unknown analysis {analysis!r}; choose one of {sorted(ANALYSES)} "
+            "or pass a function trial -> ReplicateOutcome"
+        ) from None

@@ -45,12 +45,14 @@ def gaussian_slope_trial(
     arm = np.repeat([0.0, 1.0], n_per_arm)
     mean = (intercept + b[:, :1]) + (slope + delta * arm[:, None] + b[:, 1:]) * times[None, :]
     y = mean + rng.normal(0.0, np.sqrt(sig2_resid), size=mean.shape)
-    return pd.DataFrame({
-        "subject_id": np.repeat(np.arange(n), len(times)).astype(str),
-        "arm": np.repeat(np.where(arm == 1, "active", "placebo"), len(times)),
-        "months": np.tile(times, n),
-        "y": y.ravel(),
-    })
+    return pd.DataFrame(
+        {
+            "subject_id": np.repeat(np.arange(n), len(times)).astype(str),
+            "arm": np.repeat(np.where(arm == 1, "active", "placebo"), len(times)),
+            "months": np.tile(times, n),
+            "y": y.ravel(),
+        }
+    )
 
 
 def gaussian_lmm_slope(data: pd.DataFrame) -> ReplicateOutcome:

@@ -25,6 +25,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -52,9 +53,14 @@ def _default_simulator(**kwargs: Any) -> Any:
     return simulate_trial(**kwargs)
 
 
-def _run_batch(batch: Sequence[tuple[int, int]], n_per_arm: int, scenario: Mapping[str, Any],
-               analysis: str | Callable, simulator: Simulator | None,
-               one_thread: bool = False) -> list[dict[str, Any]]:
+def _run_batch(
+    batch: Sequence[tuple[int, int]],
+    n_per_arm: int,
+    scenario: Mapping[str, Any],
+    analysis: str | Callable,
+    simulator: Simulator | None,
+    one_thread: bool = False,
+) -> list[dict[str, Any]]:
     """Simulate and analyse the replicates ``(index, seed)`` of one batch (runs in a worker).
 
     With ``one_thread`` the BLAS/OpenMP pools are limited to one thread, so that N worker
@@ -81,8 +87,10 @@ def _run_batch(batch: Sequence[tuple[int, int]], n_per_arm: int, scenario: Mappi
                 outcome = analyse(trial)
             row.update(asdict(outcome), error="")
         except (AlstrialsError, np.linalg.LinAlgError, ValueError) as exc:
-            row.update(asdict(ReplicateOutcome(np.nan, np.nan, np.nan, np.nan, False)),
-                       error=f"{type(exc).__name__}: {exc}")
+            row.update(
+                asdict(ReplicateOutcome(np.nan, np.nan, np.nan, np.nan, False)),
+                error=f"{type(exc).__name__}: {exc}",
+            )
         rows.append(row)
     return rows
 
@@ -104,7 +112,8 @@ def _journal(results_dir: Path | None, spec: Mapping[str, Any]) -> tuple[Path | 
         if stored.get("key") != key:
             raise DesignError(
                 f"results folder {str(results_dir)!r} holds a run with other settings "
-                f"({stored.get('spec')}); use a new folder or the same settings to resume")
+                f"({stored.get('spec')}); use a new folder or the same settings to resume"
+            )
     else:
         spec_file.write_text(json.dumps({"key": key, "spec": spec}, indent=2, default=str))
     journal = results_dir / "replicates.jsonl"
@@ -119,23 +128,27 @@ def _journal(results_dir: Path | None, spec: Mapping[str, Any]) -> tuple[Path | 
     return journal, done
 
 
-def _executor_map(batches: list[list[tuple[int, int]]], args: tuple, *, workers: int,
-                  client: Any) -> Iterable[list[dict[str, Any]]]:
+def _executor_map(
+    batches: list[list[tuple[int, int]]],
+    run: Callable[..., list[dict[str, Any]]],
+    *,
+    workers: int,
+    client: Any,
+) -> Iterable[list[dict[str, Any]]]:
     """Yield batch results as they finish, on Dask, local processes or in this process."""
     if client is not None:
         from distributed import as_completed as dask_completed
 
-        futures = [client.submit(_run_batch, batch, *args, True, pure=False)
-                   for batch in batches]
+        futures = [client.submit(run, batch, one_thread=True, pure=False) for batch in batches]
         for future in dask_completed(futures):
             yield future.result()
         return
     if workers <= 1:
         for batch in batches:
-            yield _run_batch(batch, *args)
+            yield run(batch)
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(_run_batch, batch, *args, True) for batch in batches]
+        futures = [pool.submit(run, batch, one_thread=True) for batch in batches]
         for future in as_completed(futures):
             yield future.result()
 
@@ -203,10 +216,16 @@ def simulate(
         raise DesignError(f"alpha must be in (0, 1), got {alpha}")
     scenario = dict(scenario or {})
     get_analysis(analysis)  # fail early on an unknown name
-    spec = {"scenario": scenario, "analysis": analysis if isinstance(analysis, str)
-            else getattr(analysis, "__qualname__", repr(analysis)),
-            "n_per_arm": n_per_arm, "n_sims": n_sims, "seed": seed,
-            "simulator": None if simulator is None else getattr(simulator, "__qualname__", "")}
+    spec = {
+        "scenario": scenario,
+        "analysis": analysis
+        if isinstance(analysis, str)
+        else getattr(analysis, "__qualname__", repr(analysis)),
+        "n_per_arm": n_per_arm,
+        "n_sims": n_sims,
+        "seed": seed,
+        "simulator": None if simulator is None else getattr(simulator, "__qualname__", ""),
+    }
     journal, done = _journal(None if results_dir is None else Path(results_dir), spec)
     seeds = replicate_seeds(seed, n_sims)
     todo = [(i, s) for i, s in enumerate(seeds) if i not in done]
@@ -216,22 +235,30 @@ def simulate(
         from distributed import Client
 
         client = own_client = Client(scheduler)
-    n_workers = workers or (len(client.scheduler_info()["workers"]) if client is not None
-                            else os.cpu_count() or 1)
+    n_workers = workers or (
+        len(client.scheduler_info()["workers"]) if client is not None else os.cpu_count() or 1
+    )
     size = batch_size or max(1, min(50, len(todo) // (4 * max(n_workers, 1)) or 1))
-    batches = [todo[k:k + size] for k in range(0, len(todo), size)]
+    batches = [todo[k : k + size] for k in range(0, len(todo), size)]
     rows = list(done.values())
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=n_sims, initial=len(done), desc=f"simulate {spec['analysis']}",
-                   unit="trial")
+        bar = tqdm(
+            total=n_sims, initial=len(done), desc=f"simulate {spec['analysis']}", unit="trial"
+        )
     try:
-        args = (n_per_arm, scenario, analysis, simulator)
+        run = partial(
+            _run_batch,
+            n_per_arm=n_per_arm,
+            scenario=scenario,
+            analysis=analysis,
+            simulator=simulator,
+        )
         handle = journal.open("a") if journal is not None else None
         try:
-            for batch_rows in _executor_map(batches, args, workers=n_workers, client=client):
+            for batch_rows in _executor_map(batches, run, workers=n_workers, client=client):
                 rows.extend(batch_rows)
                 if handle is not None:
                     for row in batch_rows:
@@ -251,8 +278,14 @@ def simulate(
     if truth is None and "truth" in table and table["truth"].notna().any():
         truth = float(table["truth"].dropna().iloc[0])
     return SimulationPowerResult.from_replicates(
-        table, alpha=alpha, truth=truth, n_per_arm=n_per_arm, analysis=spec["analysis"],
-        scenario=scenario, seed=seed)
+        table,
+        alpha=alpha,
+        truth=truth,
+        n_per_arm=n_per_arm,
+        analysis=str(spec["analysis"]),
+        scenario=scenario,
+        seed=seed,
+    )
 
 
 def power_curve(
@@ -279,6 +312,13 @@ def power_curve(
         n = int(point.pop("n_per_arm", kwargs.get("n_per_arm", 150)))
         folder = None if results_dir is None else Path(results_dir) / f"point_{j:03d}"
         options = {k: v for k, v in kwargs.items() if k != "n_per_arm"}
-        results.append(simulate({**base_scenario, **point}, n_per_arm=n, seed=point_seed,
-                                results_dir=folder, **options))
+        results.append(
+            simulate(
+                {**base_scenario, **point},
+                n_per_arm=n,
+                seed=point_seed,
+                results_dir=folder,
+                **options,
+            )
+        )
     return PowerCurveResult(points=tuple(dict(p) for p in points), results=tuple(results))

@@ -52,9 +52,17 @@ class SimulationPowerResult(ResultMixin):
     scenario: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_replicates(cls, table: pd.DataFrame, *, alpha: float, truth: float | None,
-                        n_per_arm: int, analysis: str, scenario: Mapping[str, Any],
-                        seed: int) -> SimulationPowerResult:
+    def from_replicates(
+        cls,
+        table: pd.DataFrame,
+        *,
+        alpha: float,
+        truth: float | None,
+        n_per_arm: int,
+        analysis: str,
+        scenario: Mapping[str, Any],
+        seed: int,
+    ) -> SimulationPowerResult:
         ok = table[table["error"].fillna("") == ""]
         n_ok = len(ok)
         reject = (ok["p"] < alpha).to_numpy()
@@ -71,11 +79,22 @@ class SimulationPowerResult(ResultMixin):
             coverage = float(covered.mean())
             coverage_se = float(np.sqrt(coverage * (1 - coverage) / n_ok))
         return cls(
-            replicates=table, alpha=alpha, n_per_arm=n_per_arm, analysis=analysis, seed=seed,
-            power=power, mc_se=mc_se, n_sims=len(table), n_failed=len(table) - n_ok,
+            replicates=table,
+            alpha=alpha,
+            n_per_arm=n_per_arm,
+            analysis=analysis,
+            seed=seed,
+            power=power,
+            mc_se=mc_se,
+            n_sims=len(table),
+            n_failed=len(table) - n_ok,
             n_not_converged=int((~ok["converged"].astype(bool)).sum()),
-            truth=truth, bias=bias, bias_mc_se=bias_se, coverage=coverage,
-            coverage_mc_se=coverage_se, scenario=dict(scenario),
+            truth=truth,
+            bias=bias,
+            bias_mc_se=bias_se,
+            coverage=coverage,
+            coverage_mc_se=coverage_se,
+            scenario=dict(scenario),
         )
 
     @property
@@ -87,8 +106,10 @@ class SimulationPowerResult(ResultMixin):
         ok = self.replicates[self.replicates["error"].fillna("") == ""]
         rows = {
             "power": (self.power, self.mc_se),
-            "mean estimate": (ok["estimate"].mean(), ok["estimate"].std(ddof=1) / np.sqrt(
-                max(len(ok), 1))),
+            "mean estimate": (
+                ok["estimate"].mean(),
+                ok["estimate"].std(ddof=1) / np.sqrt(max(len(ok), 1)),
+            ),
             "empirical SE of estimate": (ok["estimate"].std(ddof=1), np.nan),
             "mean model SE": (ok["se"].mean(), np.nan),
             "bias": (self.bias, self.bias_mc_se),
@@ -99,8 +120,9 @@ class SimulationPowerResult(ResultMixin):
         }
         return pd.DataFrame(rows, index=["value", "mc_se"]).T.rename_axis("quantity")
 
-    def statistic_quantiles(self, q: tuple[float, ...] = (0.025, 0.25, 0.5, 0.75, 0.975)
-                            ) -> pd.Series:
+    def statistic_quantiles(
+        self, q: tuple[float, ...] = (0.025, 0.25, 0.5, 0.75, 0.975)
+    ) -> pd.Series:
         """Quantiles of the test statistic over the successful replicates."""
         stat = self.replicates.loc[self.replicates["error"].fillna("") == "", "statistic"]
         return stat.quantile(list(q)).rename("statistic")
@@ -110,8 +132,14 @@ class SimulationPowerResult(ResultMixin):
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 4))
         stat = self.replicates["statistic"].dropna().to_numpy(dtype=float)
-        ax.hist(stat, bins=bins, density=True, alpha=0.6, color="#4C72B0",
-                label=f"{self.analysis} (n={len(stat)})")
+        ax.hist(
+            stat,
+            bins=bins,
+            density=True,
+            alpha=0.6,
+            color="#4C72B0",
+            label=f"{self.analysis} (n={len(stat)})",
+        )
         grid = np.linspace(min(stat.min(), -4), max(stat.max(), 4), 200)
         ax.plot(grid, stats.norm.pdf(grid), color="k", lw=1, label="N(0, 1)")
         ax.set_xlabel("test statistic")
@@ -120,9 +148,11 @@ class SimulationPowerResult(ResultMixin):
         return ax
 
     def __repr__(self) -> str:
-        return (f"SimulationPowerResult({self.analysis}, n_per_arm={self.n_per_arm}, "
-                f"{self.n_sims} trials: power {self.power:.3f} (MC SE {self.mc_se:.3f}), "
-                f"{self.n_failed} failed)")
+        return (
+            f"SimulationPowerResult({self.analysis}, n_per_arm={self.n_per_arm}, "
+            f"{self.n_sims} trials: power {self.power:.3f} (MC SE {self.mc_se:.3f}), "
+            f"{self.n_failed} failed)"
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -141,24 +171,40 @@ class PowerCurveResult(ResultMixin):
         """One row per grid point: its parameters, n per arm, power, MC SE, bias, coverage."""
         rows = []
         for point, res in zip(self.points, self.results, strict=True):
-            rows.append({**point, "n_per_arm": res.n_per_arm, "power": res.power,
-                         "mc_se": res.mc_se, "bias": res.bias, "coverage": res.coverage,
-                         "n_sims": res.n_sims, "n_failed": res.n_failed})
+            rows.append(
+                {
+                    **point,
+                    "n_per_arm": res.n_per_arm,
+                    "power": res.power,
+                    "mc_se": res.mc_se,
+                    "bias": res.bias,
+                    "coverage": res.coverage,
+                    "n_sims": res.n_sims,
+                    "n_failed": res.n_failed,
+                }
+            )
         return pd.DataFrame(rows)
 
     def summary(self) -> pd.DataFrame:
         return self.table
 
-    def plot(self, x: str | None = None, *, ax: Axes | None = None,
-             target: float | None = 0.8) -> Axes:
+    def plot(
+        self, x: str | None = None, *, ax: Axes | None = None, target: float | None = 0.8
+    ) -> Axes:
         """Power against ``x`` (default: the first grid parameter) with 95% MC error bars."""
         table = self.table
         if x is None:
             x = next(iter(self.points[0])) if self.points[0] else "n_per_arm"
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 4))
-        ax.errorbar(table[x], table["power"], yerr=1.96 * table["mc_se"], marker="o",
-                    capsize=3, color="#4C72B0")
+        ax.errorbar(
+            table[x],
+            table["power"],
+            yerr=1.96 * table["mc_se"],
+            marker="o",
+            capsize=3,
+            color="#4C72B0",
+        )
         if target is not None:
             ax.axhline(target, color="grey", ls="--", lw=1)
         ax.set_xlabel(x)
@@ -168,5 +214,6 @@ class PowerCurveResult(ResultMixin):
         return ax
 
     def __repr__(self) -> str:
-        return f"PowerCurveResult({len(self.points)} grid points, analysis " \
-               f"{self.results[0].analysis})"
+        return (
+            f"PowerCurveResult({len(self.points)} grid points, analysis {self.results[0].analysis})"
+        )
