@@ -19,3 +19,14 @@ def test_tutorial_notebook_runs() -> None:
             exec(compile(source, f"tutorial cell {i}", "exec"), namespace)  # noqa: S102
     plt.close("all")
     assert "design" in namespace and namespace["design"].k == 3
+
+
+def test_readme_example_runs() -> None:
+    import re
+
+    readme = (DOCS.parent / "README.md").read_text()
+    block = re.findall(r"```python\n(.*?)```", readme, re.S)[0]
+    namespace: dict = {}
+    exec(compile(block, "README.md example", "exec"), namespace)  # noqa: S102
+    plt.close("all")
+    assert namespace["lmm"].converged and namespace["cox"].converged
