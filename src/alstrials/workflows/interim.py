@@ -43,7 +43,8 @@ from alstrials.design.interim import InterimResult, interim_analysis
 from alstrials.design.sequential import GSDesign, group_sequential
 from alstrials.errors import DesignError
 from alstrials.models.lmm import fit_lmm
-from alstrials.models.survival import fit_cox, kaplan_meier
+from alstrials.models.primary import fit_arm_cox, fit_slope_model, slope_term
+from alstrials.models.survival import kaplan_meier
 from alstrials.reporting.figures import plot_alsfrs_trajectories, plot_enrolment
 from alstrials.reporting.html import HtmlReport
 from alstrials.reporting.sequential_plots import plot_boundaries
@@ -165,9 +166,8 @@ class Look:
 
 
 def _slope_look(trial: TrialData, cutoff: float) -> Look:
-    data = long_frame(trial)
-    fit = fit_lmm(data, "alsfrs_total ~ months * arm", group="subject_id", random="~months")
-    row = fit.fixed.loc[f"months:arm[T.{trial.arms[1]}]"]
+    fit = fit_slope_model(trial)
+    row = fit.fixed.loc[slope_term(trial)]
     est, se = float(row["estimate"]), float(row["se"])
     return Look(
         cutoff,
@@ -182,9 +182,8 @@ def _slope_look(trial: TrialData, cutoff: float) -> Look:
 
 
 def _events_look(trial: TrialData, cutoff: float, allocation: float) -> Look:
-    data = survival_frame(trial)
-    d = int(data["event"].sum())
-    fit = fit_cox(data, "months", "event", "active")
+    d = int(trial.events["event"].sum())
+    fit = fit_arm_cox(trial)
     est, se = float(fit.coef.loc["active", "estimate"]), float(fit.coef.loc["active", "se"])
     info = float(events_information(d, allocation=allocation)[0]) if d else 0.0
     return Look(cutoff, trial.n_subjects, len(trial.alsfrs), d, info, est, se, -est / se)

@@ -6,29 +6,26 @@ from __future__ import annotations
 
 import pandas as pd
 
-from alstrials.data.frames import change_frame, long_frame
+from alstrials.data.frames import long_frame
 from alstrials.data.schema import TrialData
 from alstrials.models.bivariate import biomarker_tracking
 from alstrials.models.covariates import carry_forward
 from alstrials.models.lmm import fit_lmm
-from alstrials.models.mmrm import fit_mmrm
+from alstrials.models.primary import fit_change_mmrm, fit_slope_model, slope_term
 from alstrials.reporting.lmm_plots import plot_caterpillar, plot_observed_fitted, plot_spaghetti
 from alstrials.workflows.step import Outputs, Step
 
-SLOPE_FORMULA = "alsfrs_total ~ months * arm"
-
 
 def lmm_slope_step(trial: TrialData, out: Outputs) -> None:
-    data = long_frame(trial)
-    fit = fit_lmm(data, SLOPE_FORMULA, group="subject_id", random="~months")
+    fit = fit_slope_model(trial)
     active = trial.arms[1]
-    slope_term = f"months:arm[T.{active}]"
+    slope = slope_term(trial)
     out.table("lmm_fixed", fit.fixed)
     out.table("lmm_random_cov", fit.random_cov)
     contrasts = fit.contrast(
         {
-            "slope difference (points/month)": {slope_term: 1.0},
-            "difference at month 12 (points)": {f"arm[T.{active}]": 1.0, slope_term: 12.0},
+            "slope difference (points/month)": {slope: 1.0},
+            "difference at month 12 (points)": {f"arm[T.{active}]": 1.0, slope: 12.0},
         }
     )
     out.table("lmm_contrasts", contrasts)
@@ -39,17 +36,7 @@ def lmm_slope_step(trial: TrialData, out: Outputs) -> None:
 
 
 def mmrm_step(trial: TrialData, out: Outputs) -> None:
-    data = change_frame(trial)
-    data["arm"] = data["arm"].astype(str)
-    fit = fit_mmrm(
-        data,
-        outcome="change",
-        visit="visit",
-        group="subject_id",
-        arm="arm",
-        covariates=("base",),
-        arm_reference=trial.arms[0],
-    )
+    fit = fit_change_mmrm(trial)
     out.table("mmrm_effects", fit.effects)
     out.table("mmrm_fixed", fit.fixed)
     out.table("mmrm_covariance", fit.covariance)

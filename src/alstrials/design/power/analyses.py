@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from alstrials.data.frames import change_frame, long_frame, survival_frame
+from alstrials.data.frames import survival_frame
 from alstrials.data.schema import TrialData
 from alstrials.errors import DesignError
 
@@ -41,7 +41,6 @@ __all__ = [
     "TRUTH",
     "get_analysis",
     "register_analysis",
-    "long_frame",
     "true_effect",
 ]
 
@@ -72,34 +71,27 @@ def _arm_term(index: pd.Index, prefix: str = "") -> str:
 
 
 def lmm_slope(trial: TrialData) -> ReplicateOutcome:
-    from alstrials.models.lmm import fit_lmm
+    from alstrials.models.primary import fit_slope_model, slope_term
 
-    fit = fit_lmm(
-        long_frame(trial),
-        "alsfrs_total ~ months * arm",
-        group="subject_id",
-        random="~months",
-        reml=True,
-    )
-    row = fit.fixed.loc[_arm_term(fit.fixed.index, "months:")]
+    fit = fit_slope_model(trial)
+    row = fit.fixed.loc[slope_term(trial)]
     return _wald(row["estimate"], row["se"], fit.converged)
 
 
 def cox(trial: TrialData) -> ReplicateOutcome:
-    from alstrials.models.survival import fit_cox
+    from alstrials.models.primary import fit_arm_cox
 
-    fit = fit_cox(survival_frame(trial), duration="months", event="event", formula="active")
+    fit = fit_arm_cox(trial)
     row = fit.coef.loc["active"]
     return _wald(row["estimate"], row["se"], fit.converged)
 
 
 def logrank(trial: TrialData) -> ReplicateOutcome:
-    from alstrials.models.survival import fit_cox
+    from alstrials.models.primary import fit_arm_cox
     from alstrials.models.survival import logrank as logrank_test
 
-    data = survival_frame(trial)
-    test = logrank_test(data, duration="months", event="event", by="arm")
-    fit = fit_cox(data, duration="months", event="event", formula="active")
+    test = logrank_test(survival_frame(trial), duration="months", event="event", by="arm")
+    fit = fit_arm_cox(trial)
     row = fit.coef.loc["active"]
     return ReplicateOutcome(
         float(row["estimate"]),
@@ -111,19 +103,9 @@ def logrank(trial: TrialData) -> ReplicateOutcome:
 
 
 def mmrm(trial: TrialData) -> ReplicateOutcome:
-    from alstrials.models.mmrm import fit_mmrm
+    from alstrials.models.primary import fit_change_mmrm
 
-    data = change_frame(trial)
-    data["arm"] = data["arm"].astype(str)
-    fit = fit_mmrm(
-        data,
-        outcome="change",
-        visit="visit",
-        group="subject_id",
-        arm="arm",
-        covariates=("base",),
-        arm_reference=trial.arms[0],
-    )
+    fit = fit_change_mmrm(trial)
     last = fit.effects.iloc[-1]
     return _wald(last["estimate"], last["se"], fit.converged)
 

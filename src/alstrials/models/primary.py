@@ -1,0 +1,56 @@
+"""The primary analyses of a two-arm ALS trial, fitted on a :class:`TrialData`.
+
+One definition each, shared by the analysis workflows, the scripted interim analysis and
+simulation-based power:
+
+``fit_slope_model``  LMM ``alsfrs_total ~ months * arm``, random intercept and slope per subject
+                     (REML); the arm effect is the slope difference ``slope_term(trial)``.
+``fit_change_mmrm``  MMRM of the change from baseline at nominal visits with the baseline total
+                     as covariate (unstructured covariance by default).
+``fit_arm_cox``      Cox model of the composite endpoint on ``active`` (1 for the second arm).
+
+The reference arm is ``trial.arms[0]``.
+"""
+
+from __future__ import annotations
+
+from alstrials.data.frames import change_frame, long_frame, survival_frame
+from alstrials.data.schema import TrialData
+from alstrials.models.lmm import LMMResult, fit_lmm
+from alstrials.models.mmrm import MMRMResult, fit_mmrm
+from alstrials.models.survival import CoxResult, fit_cox
+
+__all__ = ["SLOPE_FORMULA", "fit_slope_model", "slope_term", "fit_change_mmrm", "fit_arm_cox"]
+
+SLOPE_FORMULA = "alsfrs_total ~ months * arm"
+
+
+def slope_term(trial: TrialData) -> str:
+    """Name of the slope-difference coefficient (``months:arm[T.<second arm>]``)."""
+    return f"months:arm[T.{trial.arms[1]}]"
+
+
+def fit_slope_model(trial: TrialData) -> LMMResult:
+    """The ALSFRS-R slope LMM by arm (see the module docstring)."""
+    return fit_lmm(long_frame(trial), SLOPE_FORMULA, group="subject_id", random="~months")
+
+
+def fit_change_mmrm(trial: TrialData, covariance: str = "unstructured") -> MMRMResult:
+    """MMRM of change from baseline at nominal visits, adjusted for the baseline total."""
+    data = change_frame(trial)
+    data["arm"] = data["arm"].astype(str)
+    return fit_mmrm(
+        data,
+        outcome="change",
+        visit="visit",
+        group="subject_id",
+        arm="arm",
+        covariates=("base",),
+        covariance=covariance,
+        arm_reference=trial.arms[0],
+    )
+
+
+def fit_arm_cox(trial: TrialData) -> CoxResult:
+    """Cox model of the composite endpoint on the arm (``active``)."""
+    return fit_cox(survival_frame(trial), duration="months", event="event", formula="active")
