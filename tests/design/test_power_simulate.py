@@ -166,3 +166,21 @@ def test_power_curve_rises_with_n() -> None:
     assert table["power"].iloc[1] > table["power"].iloc[0]
     ax = curve.plot()
     assert ax.get_xlabel() == "n_per_arm"
+
+
+@pytest.mark.parametrize(
+    "analysis", ["lmm_slope", "mmrm", "cox", "logrank", "joint", "cafs", "finkelstein_schoenfeld"]
+)
+def test_every_builtin_analysis_runs_on_simulated_trials(analysis: str) -> None:
+    res = at.power.simulate(
+        {"follow_up_months": 12},
+        analysis=analysis,
+        n_per_arm=60,
+        n_sims=2,
+        seed=5,
+        workers=1,
+        progress=False,
+    )
+    assert res.n_failed == 0, res.replicates["error"].tolist()
+    assert res.replicates["p"].between(0, 1).all()
+    assert np.isfinite(res.replicates["statistic"]).all()

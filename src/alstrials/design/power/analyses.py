@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from alstrials.data.frames import survival_frame
+from alstrials.data.frames import long_frame, survival_frame
 from alstrials.data.schema import TrialData
 from alstrials.errors import DesignError
 
@@ -110,11 +110,68 @@ def mmrm(trial: TrialData) -> ReplicateOutcome:
     return _wald(last["estimate"], last["se"], fit.converged)
 
 
+def _last_month(trial: TrialData) -> float:
+    scenario = trial.metadata.get("scenario") or {}
+    months = scenario.get("visit_months") if isinstance(scenario, dict) else None
+    return float(max(months)) if months else float(trial.alsfrs["months"].max())
+
+
+def cafs(trial: TrialData) -> ReplicateOutcome:
+    """CAFS at the last scheduled month: estimate = difference in mean CAFS rank (active minus
+    reference, as a share of the number of subjects), statistic = the rank-sum z."""
+    from alstrials.models.cafs import cafs as cafs_test
+
+    res = cafs_test(trial, month=_last_month(trial))
+    ranks = res.mean_rank
+    diff = (float(ranks[trial.arms[1]]) - float(ranks[trial.arms[0]])) / len(res.scores)
+    return ReplicateOutcome(diff, float("nan"), float(res.z), float(res.p), res.converged)
+
+
+def finkelstein_schoenfeld(trial: TrialData) -> ReplicateOutcome:
+    """Finkelstein-Schoenfeld test over full follow-up: estimate = log win ratio, SE from its
+    confidence interval, statistic = the FS z."""
+    from alstrials.models.finkelstein_schoenfeld import finkelstein_schoenfeld as fs_test
+
+    res = fs_test(trial)
+    log_wr = float(np.log(res.win_ratio))
+    se = float(
+        (np.log(res.win_ratio_high) - np.log(res.win_ratio_low))
+        / (2 * stats.norm.ppf(0.5 + res.level / 2))
+    )
+    return ReplicateOutcome(log_wr, se, float(res.z), float(res.p), res.converged)
+
+
+def joint(trial: TrialData) -> ReplicateOutcome:
+    """Joint model (ALSFRS-R current value and the composite endpoint): Wald test of the arm
+    effect on the ALSFRS-R slope in the longitudinal submodel."""
+    from alstrials.models.joint import fit_joint
+
+    longitudinal = long_frame(trial)
+    longitudinal["active"] = (longitudinal["arm"] != trial.arms[0]).astype(float)
+    fit = fit_joint(
+        longitudinal,
+        survival_frame(trial),
+        long_formula="alsfrs_total ~ months + months:active",
+        random="~ months",
+        group="subject_id",
+        time="months",
+        surv_formula="~ active",
+        duration="months",
+        event="event",
+        association="value",
+    )
+    row = fit.long_fixed.loc["months:active"]
+    return _wald(row["estimate"], row["se"], fit.converged)
+
+
 ANALYSES: dict[str, Callable[[TrialData], ReplicateOutcome]] = {
     "lmm_slope": lmm_slope,
     "mmrm": mmrm,
     "cox": cox,
     "logrank": logrank,
+    "joint": joint,
+    "cafs": cafs,
+    "finkelstein_schoenfeld": finkelstein_schoenfeld,
 }
 """Built-in analyses by name (more are registered by :func:`register_analysis`)."""
 
@@ -125,6 +182,7 @@ def _last_visit_difference(truth: dict, scenario: dict) -> float:
 
 TRUTH: dict[str, Callable[[dict, dict], float]] = {
     "lmm_slope": lambda truth, scenario: float(truth["slope_difference"]),
+    "joint": lambda truth, scenario: float(truth["slope_difference"]),
     "mmrm": _last_visit_difference,
     "cox": lambda truth, scenario: float(truth["log_treatment_hr"]),
     "logrank": lambda truth, scenario: float(truth["log_treatment_hr"]),
