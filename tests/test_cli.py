@@ -183,3 +183,24 @@ def test_library_errors_become_messages_not_tracebacks(tmp_path, capsys) -> None
         == 2
     )
     assert "unknown key" in capsys.readouterr().err
+
+
+def test_run_on_a_trial_without_mri_skips_mri_steps_and_says_so(tmp_path, capsys) -> None:  # noqa: ANN001
+    from alstrials.data.example import load_example
+    from alstrials.data.schema import empty_table
+
+    folder = load_example().replace(mri=empty_table("mri")).write(tmp_path / "no_mri")
+    out = tmp_path / "run"
+    assert main(["run", str(ROOT / "analyses"), "--out", str(out), "--data", str(folder)]) == 0
+    assert "cox: SKIPPED (no rows in mri)" in capsys.readouterr().out
+    manifest = json.loads((out / "manifest.json").read_text())
+    skipped = {entry["step"] for entry in manifest["inputs"]["skipped"]}
+    assert skipped == {
+        "biomarker_tracking",
+        "lmm_time_varying_mri",
+        "kaplan_meier_sign",
+        "cox",
+        "accuracy_prognostic",
+    }
+    assert "lmm_slope" in manifest["inputs"]["steps"]
+    assert (out / "tables" / "km_arm.csv").exists()

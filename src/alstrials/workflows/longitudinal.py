@@ -82,10 +82,12 @@ STEPS = (
         "biomarker_tracking",
         "bivariate model: do MRI biomarker slopes track ALSFRS-R?",
         biomarker_tracking_step,
+        needs=("mri",),
     ),
     Step(
         "lmm_time_varying_mri",
         "ALSFRS-R LMM with last-observed MRI covariates",
         time_varying_mri_step,
+        needs=("mri",),
     ),
 )

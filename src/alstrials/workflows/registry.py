@@ -36,13 +36,22 @@ def run_steps(
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     outputs = Outputs(folder)
+    ran, skipped = [], []
     for step in steps:
+        missing = step.missing(trial)
+        if missing:
+            reason = f"no rows in {', '.join(missing)}"
+            skipped.append({"step": step.name, "reason": reason})
+            if progress is not None:
+                progress(f"{step.name}: SKIPPED ({reason})")
+            continue
         if progress is not None:
             progress(f"{step.name}: {step.description}")
         step.run(trial, outputs)
+        ran.append(step.name)
     manifest = write_manifest(
         folder,
         outputs.files,
-        inputs={**(inputs or {}), "steps": [s.name for s in steps], "data": repr(trial)},
+        inputs={**(inputs or {}), "steps": ran, "skipped": skipped, "data": repr(trial)},
     )
     return [*outputs.files, manifest]

@@ -47,8 +47,15 @@ class Outputs:
 
 @dataclass(frozen=True)
 class Step:
-    """One analysis: a name, a one-line description and the function that runs it."""
+    """One analysis: a name, a one-line description, the function that runs it, and the
+    tables it cannot do without (``needs``: e.g. ``("mri",)``; the runner skips the step, and
+    says so, when one of them is empty)."""
 
     name: str
     description: str
     run: Callable[[TrialData, Outputs], None]
+    needs: tuple[str, ...] = ()
+
+    def missing(self, trial: TrialData) -> list[str]:
+        """The needed tables that are empty in ``trial``."""
+        return [table for table in self.needs if len(trial.table(table)) == 0]
