@@ -107,6 +107,35 @@ def resolve_ratio(allocation: float | None, ratio: float | None) -> float:
     return allocation / (1.0 - allocation)
 
 
+def check_solve_inputs(
+    *,
+    effect_name: str,
+    effect: float | None,
+    power: float | None,
+    n_per_group: float | None,
+    alpha: float,
+    sided: int,
+    allocation: float | None,
+    ratio: float | None,
+) -> tuple[str, float | None, float, int, float]:
+    """Validate the inputs every solve-for-one function shares.
+
+    Exactly one of ``effect`` (named ``effect_name``), ``power`` and ``n_per_group`` is None;
+    alpha, sided and power are valid; the effect is finite and non-zero; n is positive.
+    Returns ``(solved_for, power, alpha, sided, ratio)`` with ``ratio = n_active / n_control``.
+    """
+    solved = exactly_one_none(**{effect_name: effect, "power": power, "n_per_group": n_per_group})
+    sided = check_sided(sided)
+    alpha = check_alpha(alpha)
+    if power is not None:
+        power = check_power(power, alpha)
+    if effect is not None and (not math.isfinite(effect) or effect == 0):
+        raise DesignError(f"{effect_name} must be finite and non-zero, got {effect}")
+    if n_per_group is not None:
+        check_positive("n_per_group", n_per_group)
+    return solved, power, alpha, sided, resolve_ratio(allocation, ratio)
+
+
 def z_alpha(alpha: float, sided: int) -> float:
     """Critical value :math:`\\Phi^{-1}(1 - \\alpha / s)`."""
     return float(stats.norm.isf(alpha / sided))

@@ -31,13 +31,9 @@ import math
 from scipy import stats
 
 from alstrials.design.power._solve import (
-    check_alpha,
     check_positive,
-    check_power,
-    check_sided,
-    exactly_one_none,
+    check_solve_inputs,
     find_root,
-    resolve_ratio,
     solve_normal,
 )
 from alstrials.design.power.results import PowerResult
@@ -110,16 +106,16 @@ def biomarker_change(
     >>> round(biomarker_change(0.3, srm=0.95, power=0.8, t_correction=True).n_per_group, 1)
     194.2
     """
-    solved = exactly_one_none(slowing=slowing, power=power, n_per_group=n_per_group)
-    sided = check_sided(sided)
-    alpha = check_alpha(alpha)
-    if power is not None:
-        power = check_power(power, alpha)
-    if n_per_group is not None:
-        check_positive("n_per_group", n_per_group)
-    if slowing is not None and not (math.isfinite(slowing) and slowing != 0):
-        raise DesignError(f"slowing must be finite and non-zero, got {slowing}")
-    r = resolve_ratio(allocation, ratio)
+    solved, power, alpha, sided, r = check_solve_inputs(
+        effect_name="slowing",
+        effect=slowing,
+        power=power,
+        n_per_group=n_per_group,
+        alpha=alpha,
+        sided=sided,
+        allocation=allocation,
+        ratio=ratio,
+    )
     if mean_change is not None or sd_change is not None:
         if srm is not None or mean_change is None or sd_change is None:
             raise DesignError("give mean_change and sd_change together, or srm alone")

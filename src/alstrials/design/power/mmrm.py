@@ -35,12 +35,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from alstrials.design.power._solve import (
-    check_alpha,
-    check_positive,
-    check_power,
-    check_sided,
-    exactly_one_none,
-    resolve_ratio,
+    check_solve_inputs,
     solve_normal,
 )
 from alstrials.design.power.results import PowerResult
@@ -189,16 +184,16 @@ def mmrm(
     >>> round(res.n_total, 1)
     174.0
     """
-    solved = exactly_one_none(delta=delta, power=power, n_per_group=n_per_group)
-    sided = check_sided(sided)
-    alpha = check_alpha(alpha)
-    if power is not None:
-        power = check_power(power, alpha)
-    if delta is not None and (not math.isfinite(delta) or delta == 0):
-        raise DesignError(f"delta must be finite and non-zero, got {delta}")
-    if n_per_group is not None:
-        check_positive("n_per_group", n_per_group)
-    r = resolve_ratio(allocation, ratio)
+    solved, power, alpha, sided, r = check_solve_inputs(
+        effect_name="delta",
+        effect=delta,
+        power=power,
+        n_per_group=n_per_group,
+        alpha=alpha,
+        sided=sided,
+        allocation=allocation,
+        ratio=ratio,
+    )
     phi_c = mmrm_phi(cov, retention)
     cov_a = cov if cov_active is None else cov_active
     ret_a = retention if retention_active is None else retention_active

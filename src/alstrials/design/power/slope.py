@@ -58,12 +58,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from alstrials.design.power._solve import (
-    check_alpha,
     check_positive,
-    check_power,
-    check_sided,
-    exactly_one_none,
-    resolve_ratio,
+    check_solve_inputs,
     solve_normal,
 )
 from alstrials.design.power.results import PowerResult
@@ -295,18 +291,18 @@ def lmm_slope(
     >>> round(lmm_slope(0.25, range(13), 0.36, 2.25, n_per_group=94).power, 4)
     0.802
     """
-    solved = exactly_one_none(delta=delta, power=power, n_per_group=n_per_group)
     if method not in _METHODS:
         raise DesignError(f"method must be one of {_METHODS}, got {method!r}")
-    sided = check_sided(sided)
-    alpha = check_alpha(alpha)
-    if power is not None:
-        power = check_power(power, alpha)
-    if delta is not None and (not math.isfinite(delta) or delta == 0):
-        raise DesignError(f"delta must be finite and non-zero, got {delta}")
-    if n_per_group is not None:
-        check_positive("n_per_group", n_per_group)
-    r = resolve_ratio(allocation, ratio)
+    solved, power, alpha, sided, r = check_solve_inputs(
+        effect_name="delta",
+        effect=delta,
+        power=power,
+        n_per_group=n_per_group,
+        alpha=alpha,
+        sided=sided,
+        allocation=allocation,
+        ratio=ratio,
+    )
     if retention is not None and method != "edland":
         raise DesignError("retention (attrition) is supported by method='edland' only")
     tt, v = _check_slope_inputs(t, sig2_slope, sig2_resid, sig2_int, cov_int_slope)
