@@ -257,3 +257,34 @@ def test_report_renders_in_headless_chromium(trial, plan, tmp_path, chromium) ->
     assert decoded is not None, result.stdout[:500]
     assert int(decoded.group(1)) == n_figures
     assert "Interim analysis at calendar month 9" in result.stdout
+
+
+def test_projected_looks(trial, tmp_path) -> None:  # noqa: ANN001
+    from alstrials.workflows.interim import project_slope_looks
+
+    cut = at.cut_at(trial, 9.0)
+    plan = InterimPlan(k=3, endpoint="slope", effect=0.2)
+    design = plan.design()
+    max_info = plan.maximum_information(design)
+    alone = project_slope_looks(cut, plan, design, max_info, blinded=False)
+    more = project_slope_looks(
+        cut,
+        InterimPlan(k=3, endpoint="slope", effect=0.2, options={"n_total": 600}),
+        design,
+        max_info,
+        blinded=False,
+    )
+    assert alone["target"].tolist() == pytest.approx(list(design.info))
+    months = more["calendar_month"].to_numpy()
+    assert np.all(np.isfinite(months)) and np.all(np.diff(months) > 0)
+    reached = alone["calendar_month"].notna().to_numpy()
+    # more subjects never delay a look, and reach at least as many looks
+    assert np.all(months[reached] <= alone["calendar_month"].to_numpy()[reached] + 1e-9)
+    assert np.all((more["fraction"] >= more["target"] - 1e-9)[more["calendar_month"].notna()])
+    report = run_interim(trial, plan, 9.0, tmp_path)
+    observed = report.looks_table["fraction"].iloc[-1]
+    # the projection and the observed information agree on whether look 1 is already behind
+    assert (alone["calendar_month"].iloc[0] <= 9.0) == (observed >= design.info[0])
+    assert (tmp_path / "projected_looks.csv").exists()
+    assert "Projected calendar month" in (tmp_path / "interim_report.html").read_text()
+    assert report.result is not None

@@ -78,7 +78,13 @@ def sequential_step(trial: TrialData, out: Outputs) -> None:
 
 
 def interim_step(trial: TrialData, out: Outputs) -> None:
-    plan = InterimPlan(k=3, endpoint="slope", effect=0.15, futility="ld-obrien-fleming")
+    plan = InterimPlan(
+        k=3,
+        endpoint="slope",
+        effect=0.15,
+        futility="ld-obrien-fleming",
+        options={"n_total": trial.n_subjects},
+    )
     report = run_interim(trial, plan, cutoff=9.0, out=out.folder / "interim")
     out.files.extend(report.files)
 

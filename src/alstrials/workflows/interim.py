@@ -29,16 +29,22 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from alstrials.data.cutoff import blind, cut_at
-from alstrials.data.frames import long_frame, survival_frame
+from alstrials.data.frames import long_frame, survival_frame, visit_schedule
 from alstrials.data.schema import TrialData
-from alstrials.design.information import events_information, slope_information
+from alstrials.design.information import (
+    events_information,
+    planned_visits,
+    project_looks,
+    slope_information,
+    slope_information_path,
+)
 from alstrials.design.interim import InterimResult, interim_analysis
 from alstrials.design.sequential import GSDesign, group_sequential
 from alstrials.errors import DesignError
@@ -189,31 +195,99 @@ def _events_look(trial: TrialData, cutoff: float, allocation: float) -> Look:
     return Look(cutoff, trial.n_subjects, len(trial.alsfrs), d, info, est, se, -est / se)
 
 
+class _Components(TypedDict):
+    sig2_int: float
+    sig2_slope: float
+    cov_int_slope: float
+    sig2_resid: float
+
+
+def _pooled_components(trial: TrialData) -> _Components:
+    """Variance components of the pooled (arm-blind) slope LMM."""
+    pooled = fit_lmm(
+        long_frame(trial), "alsfrs_total ~ months", group="subject_id", random="~months"
+    )
+    g = pooled.random_cov.to_numpy()
+    return {
+        "sig2_int": g[0, 0],
+        "sig2_slope": g[1, 1],
+        "cov_int_slope": g[0, 1],
+        "sig2_resid": pooled.residual_var,
+    }
+
+
+def _allocated(subjects: pd.DataFrame, allocation: float) -> pd.DataFrame:
+    """Subjects with the planned allocation assigned deterministically in subject order
+    (``arm`` "active"/"placebo"): what a blinded team can assume about arms."""
+    ordered = subjects.sort_values("subject_id").reset_index(drop=True)
+    k = np.arange(len(ordered))
+    share = np.floor((k + 1) * allocation) - np.floor(k * allocation)
+    return ordered.assign(arm=np.where(share > 0, "active", "placebo"))
+
+
 def _blinded_look(trial: TrialData, plan: InterimPlan, cutoff: float) -> Look:
     d = int(trial.events["event"].sum())
     if plan.endpoint == "events":
         info = float(events_information(d, allocation=plan.allocation)[0]) if d else 0.0
         return Look(cutoff, trial.n_subjects, len(trial.alsfrs), d, info)
-    pooled = fit_lmm(
-        long_frame(trial), "alsfrs_total ~ months", group="subject_id", random="~months"
-    )
-    g = pooled.random_cov.to_numpy()
-    # Arms are unknown to a blinded team: assign the planned allocation deterministically in
-    # subject order to obtain the expected information of the slope difference.
-    subjects = trial.subjects.sort_values("subject_id").reset_index(drop=True)
-    share = np.floor((np.arange(len(subjects)) + 1) * plan.allocation) - np.floor(
-        np.arange(len(subjects)) * plan.allocation
-    )
-    subjects = subjects.assign(arm=np.where(share > 0, "active", "placebo"))
     info = slope_information(
-        subjects,
+        _allocated(trial.subjects, plan.allocation),
         trial.alsfrs[["subject_id", "months"]],
-        sig2_int=g[0, 0],
-        sig2_slope=g[1, 1],
-        cov_int_slope=g[0, 1],
-        sig2_resid=pooled.residual_var,
+        **_pooled_components(trial),
     ).information
     return Look(cutoff, trial.n_subjects, len(trial.alsfrs), d, float(info))
+
+
+def project_slope_looks(
+    trial: TrialData, plan: InterimPlan, design: GSDesign, max_information: float, *, blinded: bool
+) -> pd.DataFrame:
+    """Calendar month at which each planned look's information fraction will be reached.
+
+    Assumes the planned visit schedule, variance components of the pooled LMM at the cut-off,
+    an exponential dropout rate ``dropout_rate`` (per month, from the design file's
+    [endpoint], default 0), and the subjects enrolled by the cut-off plus, when the design file
+    gives the planned total ``n_total``, the remaining subjects enrolled at the rate observed
+    so far (with the planned allocation). Arms are the real ones, or the planned allocation
+    when blinded.
+    """
+    if blinded:
+        subjects = _allocated(trial.subjects, plan.allocation)
+    else:
+        subjects = trial.subjects.assign(arm=trial.subjects["arm"].astype(str))
+    active = "active" if blinded else trial.arms[1]
+    subjects = subjects[["subject_id", "enrollment_month", "arm"]]
+    extra = int(plan.options.get("n_total", 0)) - len(subjects)
+    if extra > 0:
+        enrolled = subjects["enrollment_month"].to_numpy(dtype=float)
+        recorded = trial.metadata.get("cutoff_month")
+        cutoff = float(recorded) if isinstance(recorded, int | float) else enrolled.max()
+        rate = len(enrolled) / max(cutoff - enrolled.min(), 1e-9)  # subjects per month
+        future = _allocated(
+            pd.DataFrame(
+                {
+                    "subject_id": [f"planned-{k:06d}" for k in range(extra)],
+                    "enrollment_month": cutoff + np.arange(1, extra + 1) / rate,
+                }
+            ),
+            plan.allocation,
+        )
+        future["arm"] = future["arm"].map({"active": active, "placebo": "placebo"})
+        subjects = pd.concat([subjects, future], ignore_index=True)
+    components = _pooled_components(trial)
+    path = slope_information_path(
+        subjects,
+        planned_visits(subjects, list(visit_schedule(trial))),
+        sig2_slope=components["sig2_slope"],
+        sig2_resid=components["sig2_resid"],
+        sig2_int=components["sig2_int"],
+        cov_int_slope=components["cov_int_slope"],
+        active=active,
+        max_information=max_information,
+        dropout_rate=float(plan.options.get("dropout_rate", 0.0)),
+    )
+    looks = project_looks(path, list(design.info)).reset_index(drop=True)
+    looks.insert(0, "look", np.arange(1, len(looks) + 1))
+    return looks
 
 
 @dataclass(frozen=True)
@@ -315,6 +389,18 @@ def _write(
     html.heading("Enrolment").table(enrolment.to_frame(), "Subjects enrolled by the cut-off")
     html.figure(plot_enrolment(shown, cutoff=cutoff), "Cumulative enrolment")
     html.heading("Information").table(report.looks_table, "Looks", index=False)
+    if report.plan.endpoint == "slope":
+        projection = project_slope_looks(
+            cut, report.plan, design, report.max_information, blinded=blinded
+        )
+        files.append(_csv(projection, folder / "projected_looks.csv"))
+        html.table(
+            projection,
+            "Projected calendar month of each planned look (subjects "
+            "enrolled so far, planned visit schedule, pooled variance components, "
+            "no further enrolment)",
+            index=False,
+        )
     if report.result is not None:
         res = report.result
         decision = res.decision[-1]
