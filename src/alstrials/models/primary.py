@@ -8,6 +8,9 @@ simulation-based power:
 ``fit_change_mmrm``  MMRM of the change from baseline at nominal visits with the baseline total
                      as covariate (unstructured covariance by default).
 ``fit_arm_cox``      Cox model of the composite endpoint on ``active`` (1 for the second arm).
+``fit_arm_joint``    joint model: ALSFRS-R ``~ months + months:active`` with random intercept
+                     and slope, linked by its current value to the composite endpoint
+                     ``~ active`` (piecewise-constant baseline hazard).
 
 The reference arm is ``trial.arms[0]``.
 """
@@ -16,11 +19,19 @@ from __future__ import annotations
 
 from alstrials.data.frames import change_frame, long_frame, survival_frame
 from alstrials.data.schema import TrialData
+from alstrials.models.joint import JointResult, fit_joint
 from alstrials.models.lmm import LMMResult, fit_lmm
 from alstrials.models.mmrm import MMRMResult, fit_mmrm
 from alstrials.models.survival import CoxResult, fit_cox
 
-__all__ = ["SLOPE_FORMULA", "fit_slope_model", "slope_term", "fit_change_mmrm", "fit_arm_cox"]
+__all__ = [
+    "SLOPE_FORMULA",
+    "fit_slope_model",
+    "slope_term",
+    "fit_change_mmrm",
+    "fit_arm_cox",
+    "fit_arm_joint",
+]
 
 SLOPE_FORMULA = "alsfrs_total ~ months * arm"
 
@@ -54,3 +65,22 @@ def fit_change_mmrm(trial: TrialData, covariance: str = "unstructured") -> MMRMR
 def fit_arm_cox(trial: TrialData) -> CoxResult:
     """Cox model of the composite endpoint on the arm (``active``)."""
     return fit_cox(survival_frame(trial), duration="months", event="event", formula="active")
+
+
+def fit_arm_joint(trial: TrialData) -> JointResult:
+    """Joint model of ALSFRS-R and the composite endpoint (see the module docstring); the arm
+    effect on the slope is the ``months:active`` row of ``long_fixed``."""
+    longitudinal = long_frame(trial)
+    longitudinal["active"] = (longitudinal["arm"] != trial.arms[0]).astype(float)
+    return fit_joint(
+        longitudinal,
+        survival_frame(trial),
+        long_formula="alsfrs_total ~ months + months:active",
+        random="~ months",
+        group="subject_id",
+        time="months",
+        surv_formula="~ active",
+        duration="months",
+        event="event",
+        association="value",
+    )

@@ -7,26 +7,16 @@ import numpy as np
 
 from alstrials.data.frames import long_frame, survival_frame
 from alstrials.data.schema import TrialData
-from alstrials.models.joint import fit_joint
+from alstrials.models.primary import fit_arm_joint
 from alstrials.workflows.step import Outputs, Step
 
 
 def joint_step(trial: TrialData, out: Outputs) -> None:
+    # The prediction history: one subject's visits with the covariates of both submodels.
     longitudinal = long_frame(trial)
     longitudinal["active"] = (longitudinal["arm"] != trial.arms[0]).astype(float)
     survival = survival_frame(trial)
-    fit = fit_joint(
-        longitudinal,
-        survival,
-        long_formula="alsfrs_total ~ months + months:active",
-        random="~ months",
-        group="subject_id",
-        time="months",
-        surv_formula="~ active",
-        duration="months",
-        event="event",
-        association="value",
-    )
+    fit = fit_arm_joint(trial)
     out.table("joint_longitudinal", fit.long_fixed)
     out.table("joint_survival", fit.surv_coef)
     out.table("joint_baseline_hazard", fit.baseline_hazard, index=False)

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from alstrials.data.frames import long_frame, survival_frame
+from alstrials.data.frames import survival_frame
 from alstrials.data.schema import TrialData
 from alstrials.errors import DesignError
 
@@ -144,22 +144,9 @@ def finkelstein_schoenfeld(trial: TrialData) -> ReplicateOutcome:
 def joint(trial: TrialData) -> ReplicateOutcome:
     """Joint model (ALSFRS-R current value and the composite endpoint): Wald test of the arm
     effect on the ALSFRS-R slope in the longitudinal submodel."""
-    from alstrials.models.joint import fit_joint
+    from alstrials.models.primary import fit_arm_joint
 
-    longitudinal = long_frame(trial)
-    longitudinal["active"] = (longitudinal["arm"] != trial.arms[0]).astype(float)
-    fit = fit_joint(
-        longitudinal,
-        survival_frame(trial),
-        long_formula="alsfrs_total ~ months + months:active",
-        random="~ months",
-        group="subject_id",
-        time="months",
-        surv_formula="~ active",
-        duration="months",
-        event="event",
-        association="value",
-    )
+    fit = fit_arm_joint(trial)
     row = fit.long_fixed.loc["months:active"]
     return _wald(row["estimate"], row["se"], fit.converged)
 
