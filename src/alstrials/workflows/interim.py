@@ -350,7 +350,7 @@ def run_interim(
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     report = InterimReport(plan, tuple(looks), max_info, result, ())
-    files = _write(trial, report, design, float(cutoff), folder, blinded)
+    files = _write(cut, report, design, float(cutoff), folder, blinded)  # cut: the last look
     return InterimReport(plan, tuple(looks), max_info, result, tuple(files))
 
 
@@ -360,14 +360,14 @@ def _csv(frame: pd.DataFrame, path: Path, index: bool = False) -> Path:
 
 
 def _write(
-    trial: TrialData,
+    cut: TrialData,
     report: InterimReport,
     design: GSDesign,
     cutoff: float,
     folder: Path,
     blinded: bool,
 ) -> list[Path]:
-    cut = cut_at(trial, cutoff)
+    """Write the tables and the HTML report; ``cut`` is the trial cut at ``cutoff``."""
     shown = blind(cut) if blinded else cut
     files = [_csv(report.looks_table, folder / "looks.csv")]
     enrolment = shown.subjects.groupby("arm", observed=True).size().rename("subjects")

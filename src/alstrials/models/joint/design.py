@@ -28,6 +28,7 @@ time-to-event data. *Journal of Statistical Software*, 35(9), 1-33.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -176,6 +177,28 @@ def design_at_times(
     return X, Z, (Xp - Xm) / (2 * h), (Zp - Zm) / (2 * h)
 
 
+def _reject_rows(
+    frame: pd.DataFrame,
+    group: str,
+    mask: np.ndarray,
+    column: str,
+    message: Callable[[object, int, object], str],
+) -> None:
+    """Raise DataValidationError at the first row of the survival table flagged by ``mask``;
+    ``message(subject, row, value)`` says what is wrong."""
+    if not mask.any():
+        return
+    row = int(np.flatnonzero(mask)[0])
+    subject = frame[group].iloc[row]
+    raise DataValidationError(
+        message(subject, row, frame[column].iloc[row]),
+        table="survival",
+        column=column,
+        subject=subject,
+        row=row,
+    )
+
+
 def build_design(
     longitudinal: pd.DataFrame,
     survival: pd.DataFrame,
@@ -205,42 +228,42 @@ def build_design(
                     column=c,
                 )
     surv = survival.reset_index(drop=True)
-    if surv[group].duplicated().any():
-        row = int(np.flatnonzero(surv[group].duplicated().to_numpy())[0])
-        raise DataValidationError(
-            f"survival table must have one row per subject; subject {surv[group].iloc[row]!r} "
-            f"repeats (row {row}, column {group!r})",
-            table="survival",
-            column=group,
-            subject=surv[group].iloc[row],
-            row=row,
-        )
+    _reject_rows(
+        surv,
+        group,
+        surv[group].duplicated().to_numpy(),
+        group,
+        lambda subject, row, value: (
+            f"survival table must have one row per subject; subject "
+            f"{subject!r} repeats (row {row}, column {group!r})"
+        ),
+    )
     T = pd.to_numeric(surv[duration], errors="coerce").to_numpy(dtype=float)
     bad = ~np.isfinite(T) | (T <= 0)
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
-        raise DataValidationError(
-            f"survival column {duration!r} must be positive and finite; subject "
-            f"{surv[group].iloc[row]!r} (row {row}) has {surv[duration].iloc[row]!r}",
-            table="survival",
-            column=duration,
-            subject=surv[group].iloc[row],
-            row=row,
-        )
+    _reject_rows(
+        surv,
+        group,
+        bad,
+        duration,
+        lambda subject, row, value: (
+            f"survival column {duration!r} must be positive and "
+            f"finite; subject {subject!r} (row {row}) has {value!r}"
+        ),
+    )
     d_raw = surv[event]
     d = pd.to_numeric(d_raw.astype("float") if d_raw.dtype == bool else d_raw, errors="coerce")
     d = d.to_numpy(dtype=float)
     badd = ~np.isin(d, (0.0, 1.0))
-    if badd.any():
-        row = int(np.flatnonzero(badd)[0])
-        raise DataValidationError(
-            f"survival column {event!r} must be 0/1 or boolean; subject "
-            f"{surv[group].iloc[row]!r} (row {row}) has {d_raw.iloc[row]!r}",
-            table="survival",
-            column=event,
-            subject=surv[group].iloc[row],
-            row=row,
-        )
+    _reject_rows(
+        surv,
+        group,
+        badd,
+        event,
+        lambda subject, row, value: (
+            f"survival column {event!r} must be 0/1 or boolean; "
+            f"subject {subject!r} (row {row}) has {value!r}"
+        ),
+    )
     if d.sum() == 0:
         raise DataValidationError(
             f"survival column {event!r} has no events; the survival submodel and the "
