@@ -204,3 +204,26 @@ def test_run_on_a_trial_without_mri_skips_mri_steps_and_says_so(tmp_path, capsys
     }
     assert "lmm_slope" in manifest["inputs"]["steps"]
     assert (out / "tables" / "km_arm.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("command", "lenient"), [("validate", False), ("run", True), ("interim", True)]
+)
+def test_trial_reading_subcommands_take_arms(command: str, lenient: bool, capsys) -> None:  # noqa: ANN001
+    with pytest.raises(SystemExit, match="0"):
+        main([command, "--help"])
+    text = capsys.readouterr().out
+    assert "--arms REFERENCE,ACTIVE" in text
+    assert ("--lenient" in text) is lenient
+
+
+def test_cli_is_a_package_with_the_argument_code() -> None:
+    import importlib
+
+    import alstrials.cli as cli
+
+    assert cli.main is main and cli.build_parser is build_parser
+    for name in ("power", "power_args", "interim", "trial", "common"):
+        importlib.import_module(f"alstrials.cli.{name}")
+    with pytest.raises(ModuleNotFoundError, match="cli_args"):
+        importlib.import_module("alstrials.design.power.cli_args")

@@ -14,11 +14,14 @@ import pandas as pd
 __all__ = ["ResultMixin", "convergence_note"]
 
 
-def convergence_note(converged: bool, message: str = "") -> str:
-    """One line saying whether a fit converged, for reprs and HTML."""
-    if converged:
+def convergence_note(
+    converged: bool, message: str = "", problems: tuple[str, ...] | list[str] = ()
+) -> str:
+    """One line saying whether a fit converged (and what is wrong), for reprs and HTML."""
+    if converged and not problems:
         return "converged"
-    return "NOT CONVERGED" + (f": {message}" if message else "")
+    detail = "; ".join([*([message] if message else []), *problems])
+    return "NOT CONVERGED" + (f": {detail}" if detail else "")
 
 
 class ResultMixin:
@@ -30,7 +33,11 @@ class ResultMixin:
     def _repr_html_(self) -> str:
         title = html.escape(repr(self))
         converged = getattr(self, "converged", True)
+        problems = getattr(self, "problems", ())
         warn = "" if converged else '<p style="color:#b00"><b>Warning: not converged.</b></p>'
+        if problems:
+            items = "".join(f"<li>{html.escape(p)}</li>" for p in problems)
+            warn += f'<ul style="color:#b00">{items}</ul>'
         return f"<p><b>{title}</b></p>{warn}" + self.summary().to_html(float_format="{:.6g}".format)
 
     def to_markdown(self, floatfmt: str = ".4g") -> str:

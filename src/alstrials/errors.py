@@ -10,8 +10,12 @@ from __future__ import annotations
 __all__ = [
     "AlstrialsError",
     "DataValidationError",
+    "FormulaError",
     "ConvergenceError",
     "DesignError",
+    "ConfigError",
+    "SimulationError",
+    "JournalError",
     "AlstrialsWarning",
     "ConvergenceWarning",
     "DataWarning",
@@ -45,12 +49,32 @@ class DataValidationError(AlstrialsError, ValueError):
         self.row = row
 
 
+class FormulaError(DataValidationError):
+    """A model formula uses something outside the restricted formula grammar (Python code, an
+    attribute, a function that is not an allowed transform); see
+    :func:`alstrials.models.formula.check_formula`."""
+
+
 class ConvergenceError(AlstrialsError, RuntimeError):
     """An optimiser failed in a way that leaves no usable estimate."""
 
 
 class DesignError(AlstrialsError, ValueError):
     """Impossible design inputs (power <= alpha, non-positive variances, a zero effect, ...)."""
+
+
+class ConfigError(DesignError):
+    """A configuration file (TOML) is missing or malformed, or holds an unknown key or a value of
+    the wrong type; the message names the file, the table and the key."""
+
+
+class SimulationError(AlstrialsError, RuntimeError):
+    """A simulation run could not give a result: no Dask scheduler at the address given, or
+    every replicate failed (the message shows the most frequent errors)."""
+
+
+class JournalError(AlstrialsError, ValueError):
+    """The resume journal of a simulation run is corrupt; the message names the file and line."""
 
 
 class AlstrialsWarning(UserWarning):

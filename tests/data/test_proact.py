@@ -154,7 +154,7 @@ def test_read_proact_exclusion_log_and_report(proact_dir):
     assert by_table == {
         "PROACT_ALSFRS": 6,
         "PROACT_TREATMENT": 2,
-        "PROACT_DEMOGRAPHICS": 3,
+        "PROACT_DEMOGRAPHICS": 4,  # subjects 3, 4, 5 set aside; subject 6's Sex "Other"
         "PROACT_ALSHISTORY": 2,
         "PROACT_DEATHDATA": 2,
         "alsfrs": 1,
@@ -170,6 +170,9 @@ def test_read_proact_exclusion_log_and_report(proact_dir):
     assert "no usable ALSFRS-R visit" in trt["5"]
     death = log[log["table"] == "PROACT_DEATHDATA"].set_index("subject_id")["reason"]
     assert "without Death_Days" in death["6"]
+    demo = log[log["table"] == "PROACT_DEMOGRAPHICS"].set_index("subject_id")["reason"]
+    assert "Sex: value 'Other' is not Male/Female" in demo["6"]
+    assert demo["6"].endswith("value left missing (row kept)")
     hist = log[log["table"] == "PROACT_ALSHISTORY"]
     assert hist["row"].tolist() == [0, 3]  # subject 1's row without onset, subject 3
     assert "after the subject's event" in log.loc[log["table"] == "alsfrs", "reason"].iloc[0]
@@ -179,6 +182,10 @@ def test_read_proact_exclusion_log_and_report(proact_dir):
         ("read", "PROACT_ALSFRS"), ["rows_in", "rows_kept", "rows_set_aside", "subjects"]
     ].tolist() == [14, 8, 6, 3]
     assert rep.loc[("read", "PROACT_TREATMENT"), "rows_kept"] == 3
+    # subject 6's demographics row is kept (its Sex is left missing, logged)
+    assert rep.loc[
+        ("read", "PROACT_DEMOGRAPHICS"), ["rows_kept", "rows_set_aside", "values_left_missing"]
+    ].tolist() == [3, 3, 1]
     assert rep.loc[("read", "PROACT_DEATHDATA"), ["rows_in", "rows_kept"]].tolist() == [4, 2]
     assert rep.loc[("validate", "alsfrs"), ["rows_in", "rows_kept", "rows_set_aside"]].tolist() == [
         8,

@@ -46,8 +46,9 @@ CASES = [
     ),
     (
         "alsfrs",
+        # rows 0 and 1 now share (S1, 0.0) but disagree: both are flagged, row 0 first
         lambda f: f.loc.__setitem__((1, "months"), 0.0),
-        ("'alsfrs'", "'months'", "'S1'", "row 1", "duplicate"),
+        ("'alsfrs'", "'months'", "'S1'", "row 0", "duplicate", "disagree"),
     ),
     (
         "alsfrs",

@@ -59,14 +59,39 @@ def test_plan_from_toml(plan: InterimPlan) -> None:
         ("[design]\nalpha = 0.025\n[endpoint]\ndelta = 0.2\n", "needs k"),
         ("[design]\nk = 2\n[endpoint]\ntype = 'ranks'\n", "type must be one of"),
         ("[design]\nk = 2\n[endpoint]\ntype = 'events'\n", "needs 'hr'"),
-        ("[design]\nk = 2\nlooks = 3\n[endpoint]\ndelta = 0.2\n", "unknown \\[design\\] key"),
+        (
+            "[design]\nk = 2\nlooks = 3\n[endpoint]\ndelta = 0.2\n",
+            r"\[design\] unknown key 'looks'",
+        ),
+        (
+            "[design]\nk = 3\nalpah = 0.05\n",
+            r"\[design\] unknown key 'alpah'. Did you mean 'alpha'",
+        ),
+        ("[design]\nk = 3\n[endpoint]\ndelta = 0.2\nlokos = [6.0]\n", r"Did you mean 'looks'"),
+        ("[desing]\nk = 3\n", r"unknown key 'desing'. Did you mean 'design'"),
+        ("[design]\nk = 'three'\n", r"\[design\] k must be an integer, got 'three'"),
+        ("[design]\nk = 2\ninfo = ['a', 'b']\n", r"\[design\] info must be a list of numbers"),
+        ("[design]\nk = 2\n[endpoint]\ndelta = 'big'\n", r"\[endpoint\] delta must be a number"),
+        ("[design]\nk = 2\ninfo = [0.25, 0.5, 0.75, 1.0]\n", r"info has 4 fraction\(s\) but k = 2"),
+        (
+            "[design]\nk = 2\n[endpoint]\ndelta = 0.2\nlooks = [3.0, 6.0, 9.0]\n",
+            r"looks lists 3 earlier look\(s\) but k = 2 allows at most 1",
+        ),
+        ("[design\nk = 2\n", "is not valid TOML"),
     ],
 )
 def test_plan_errors(tmp_path, text: str, message: str) -> None:  # noqa: ANN001
     path = tmp_path / "design.toml"
     path.write_text(text)
-    with pytest.raises(DesignError, match=message):
+    with pytest.raises(DesignError, match=message) as info:
         read_plan(path)
+    assert str(path) in str(info.value)  # the message names the file
+
+
+def test_run_interim_refuses_more_looks_than_planned(trial, tmp_path) -> None:  # noqa: ANN001
+    plan = InterimPlan(k=2, endpoint="slope", effect=0.15, looks=(3.0, 6.0, 9.0))
+    with pytest.raises(DesignError, match="make 4 analyses, but the design plans k = 2"):
+        run_interim(trial, plan, 12.0, tmp_path)
 
 
 def test_slope_look_is_the_lmm_on_the_cut_data(trial, plan, tmp_path) -> None:  # noqa: ANN001

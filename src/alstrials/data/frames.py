@@ -94,14 +94,24 @@ def baseline_mri(trial: TrialData) -> pd.DataFrame:
 
 def survival_frame(trial: TrialData) -> pd.DataFrame:
     """One row per subject: ``months``, ``event`` (bool), ``event_type``, the subject columns,
-    ``active`` (1.0 for the non-reference arm) and the baseline MRI measures (missing when the
-    subject has no scan). Boolean signs become floats (1.0/0.0) ready for model formulas."""
+    ``active`` and the baseline MRI measures (missing when the subject has no scan). Boolean
+    signs become floats (1.0/0.0) ready for model formulas.
+
+    ``active`` is 1.0 for the second declared arm and 0.0 for the reference arm (``arms[0]``);
+    a label outside the declared arms gets NaN. In a one-arm trial (e.g. blinded) it is 0.0.
+    A trial declaring three or more arms raises :class:`~alstrials.errors.DataValidationError`
+    (the indicator is not defined): select two arms first (``trial.select_arms``)."""
     data = trial.events.merge(trial.subjects[_SUBJECT_COLUMNS], on="subject_id", how="inner")
     mri = baseline_mri(trial)
     for column in MRI_MEASURES:
         values = data["subject_id"].map(mri[column])
         data[column] = values.astype("Float64").to_numpy(dtype=float, na_value=float("nan"))
     data["event"] = data["event"].astype(bool)
-    data["active"] = (data["arm"] != trial.arms[0]).astype(float)
+    if len(trial.arms) == 1:
+        data["active"] = np.where(data["arm"] == trial.arms[0], 0.0, np.nan)
+    else:
+        reference, active = trial.two_arms("survival_frame's 'active' indicator")
+        arm = data["arm"].to_numpy(dtype=object)
+        data["active"] = np.where(arm == active, 1.0, np.where(arm == reference, 0.0, np.nan))
     data["arm"] = _arm(data["arm"], trial)
     return data.reset_index(drop=True)

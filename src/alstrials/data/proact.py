@@ -11,35 +11,50 @@ Files and columns read (other columns are ignored):
 ``PROACT_DEMOGRAPHICS.csv`` ``subject_id, Age, Sex``
 ``PROACT_TREATMENT.csv``   ``subject_id, Study_Arm``
 
+Files are read strictly (:mod:`alstrials.data.proact_files`): UTF-8 CSV, every row as many fields
+as the header, unique column names; every field as text, a field that is empty or one of
+:data:`~alstrials.data.proact_files.MISSING_TOKENS` is missing. Numbers are then parsed column by
+column: text that is not a finite number is never turned into a missing value unnoticed.
+
 Conversions
 -----------
 * Days -> months: ``months = days / 30.4375``. ``ALSFRS_Delta`` (days from trial baseline) gives
   ``alsfrs.months``; ``onset_to_baseline_months = -Onset_Delta / 30.4375`` (``Onset_Delta`` is
   negative: days before baseline).
 * Q5: 5a when recorded, else 5b with ``gastrostomy = True``
-  (:func:`alstrials.data.alsfrs.combine_q5`).
+  (:func:`alstrials.data.alsfrs.combine_q5`); a visit with both is logged (5a used).
 * ``alsfrs_total``: the item sum when all 12 items are present, else ``ALSFRS_R_Total``.
 * ``delta_fs = (48 - total at the first kept visit) / (onset_to_baseline_months + months of that
   visit)``; missing when onset or that total is missing or the duration is not positive.
-* Arms: ``Study_Arm`` "Placebo"/"Active" (any case) -> "placebo"/"active".
+* Arms: ``Study_Arm`` "Placebo"/"Active" (any case) -> "placebo"/"active" (declared, placebo
+  the reference).
 * Sex: "Male"/"Female" (or "M"/"F") -> "M"/"F"; onset site text containing "bulbar" and "limb"
   or "spinal" -> "mixed", "bulbar" -> "bulbar", "limb"/"spinal" -> "spinal", "respiratory" ->
-  "respiratory", anything else -> missing.
+  "respiratory".
 * Events: ``Subject_Died`` yes -> death at ``Death_Days / 30.4375``; otherwise the subject is
   censored at the last kept ALSFRS-R visit (PRO-ACT has no other last-contact date). A death
-  without ``Death_Days`` is logged and censored at the last visit.
+  without a readable ``Death_Days`` is logged and censored at the last visit.
 * ``enrollment_month = 0`` for every subject: PRO-ACT carries no calendar dates, so data cut-offs
   by calendar time are not possible.
 * ``mri`` is empty (PRO-ACT has no imaging).
 
 Rows set aside (each logged in ``TrialData.exclusions`` with file name, 0-based row in the file,
 subject and reason): ALSFRS visits recorded with the original ALSFRS (Q10 present, R1-R3 all
-missing); visits without ``ALSFRS_Delta`` or before baseline (negative delta); visits with an item
-outside 0-4 or not an integer; treatment rows with an unknown or missing arm; every row of a
-subject without a usable treatment row or without a usable ALSFRS-R visit; second and later rows
-of a subject in the one-row-per-subject files (demographics, treatment, death data; for the
-history, the first row with an ``Onset_Delta`` is used). Finally the trial is validated
-leniently (:func:`alstrials.data.validate.validate_trial`) and its exclusions are appended.
+missing); visits without a readable ``ALSFRS_Delta``, before baseline (negative) or beyond the
+plausible follow-up (600 months); visits with an item (Q1-Q10, Q5a/Q5b, R1-R3) that is not a
+number or not an integer in 0-4; treatment rows with an unknown or missing arm; every row of a
+subject without a usable treatment row or without a usable ALSFRS-R visit; rows without
+``subject_id``; second and later rows of a subject in the one-row-per-subject files
+(demographics, treatment, death data; for the history, the first row with a readable
+``Onset_Delta`` is used); the death row of a subject whose death cannot be dated.
+
+Values left missing in a kept row (logged too, reason ending "value left missing (row kept)"):
+``Age`` that is not a number or outside the plausible 12-110 years; ``Sex`` that is not
+Male/Female; ``Onset_Delta`` that is not a number; a ``Site_of_Onset`` with no canonical site;
+``ALSFRS_R_Total`` that is not an integer in 0-48; ``Death_Days`` of a subject who did not die.
+Finally the trial is validated leniently (:func:`alstrials.data.validate.validate_trial`, which
+checks the plausible ranges of :data:`~alstrials.data.schema.PLAUSIBLE_RANGES`) and its
+exclusions are appended. When no subject is left a ``DataValidationError`` lists why.
 
 References
 ----------
@@ -49,6 +64,7 @@ Atassi N et al. The PRO-ACT database. Neurology 2014;83:1719-25.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import cast
 
@@ -56,37 +72,27 @@ import numpy as np
 import pandas as pd
 
 from alstrials.data.alsfrs import combine_q5
-from alstrials.data.schema import ALSFRS_ITEMS, DAYS_PER_MONTH, TrialData, exclusion_log
+from alstrials.data.proact_files import (
+    KEPT,
+    PROACT_FILES,
+    Log,
+    first_rows,
+    lower,
+    number,
+    read_proact_file,
+    value_checks,
+)
+from alstrials.data.schema import (
+    ALSFRS_ITEMS,
+    DAYS_PER_MONTH,
+    PLAUSIBLE_RANGES,
+    TrialData,
+    exclusion_log,
+)
 from alstrials.data.validate import validate_trial
 from alstrials.errors import DataValidationError, DataWarning
 
 __all__ = ["PROACT_FILES", "read_proact"]
-
-PROACT_FILES: dict[str, tuple[str, ...]] = {
-    "PROACT_ALSFRS": (
-        "subject_id",
-        "ALSFRS_Delta",
-        "Q1_Speech",
-        "Q2_Salivation",
-        "Q3_Swallowing",
-        "Q4_Handwriting",
-        "Q5a_Cutting_without_Gastrostomy",
-        "Q5b_Cutting_with_Gastrostomy",
-        "Q6_Dressing_and_Hygiene",
-        "Q7_Turning_in_Bed",
-        "Q8_Walking",
-        "Q9_Climbing_Stairs",
-        "Q10_Respiratory",
-        "R_1_Dyspnea",
-        "R_2_Orthopnea",
-        "R_3_Respiratory_Insufficiency",
-    ),
-    "PROACT_DEATHDATA": ("subject_id", "Subject_Died", "Death_Days"),
-    "PROACT_ALSHISTORY": ("subject_id", "Site_of_Onset", "Onset_Delta"),
-    "PROACT_DEMOGRAPHICS": ("subject_id", "Age", "Sex"),
-    "PROACT_TREATMENT": ("subject_id", "Study_Arm"),
-}
-"""Required columns of each PRO-ACT file (``ALSFRS_R_Total``/``Diagnosis_Delta`` optional)."""
 
 _ITEM_SOURCE = {
     "q1_speech": "Q1_Speech",
@@ -101,82 +107,18 @@ _ITEM_SOURCE = {
     "r2_orthopnea": "R_2_Orthopnea",
     "r3_respiratory_insufficiency": "R_3_Respiratory_Insufficiency",
 }
+_Q5A, _Q5B, _Q10 = (
+    "Q5a_Cutting_without_Gastrostomy",
+    "Q5b_Cutting_with_Gastrostomy",
+    "Q10_Respiratory",
+)
+_ITEM_COLUMNS = (*_ITEM_SOURCE.values(), _Q5A, _Q5B, _Q10)
 _ARMS = {"placebo": "placebo", "active": "active"}
 _SEX = {"male": "M", "m": "M", "female": "F", "f": "F"}
 _YES = {"yes", "y", "true", "1", "1.0"}
 _NO = {"no", "n", "false", "0", "0.0"}
-
-
-class _Log:
-    """Collects exclusion records."""
-
-    def __init__(self) -> None:
-        self.records: list[dict[str, object]] = []
-
-    def add(
-        self, table: str, rows: pd.Series | np.ndarray, frame: pd.DataFrame, reason: str
-    ) -> None:
-        for pos in np.flatnonzero(np.asarray(rows, dtype=bool)):
-            sid = frame["subject_id"].iloc[pos]
-            self.records.append(
-                {
-                    "table": table,
-                    "row": int(pos),
-                    "subject_id": None if pd.isna(sid) else sid,
-                    "reason": reason,
-                }
-            )
-
-
-def _read(directory: Path, name: str) -> pd.DataFrame:
-    path = directory / f"{name}.csv"
-    if not path.is_file():
-        raise DataValidationError(
-            f"PRO-ACT file {path} not found; read_proact needs {', '.join(PROACT_FILES)} "
-            f"(.csv) in {directory}.",
-            table=name,
-        )
-    frame = pd.read_csv(path, dtype={"subject_id": str}, low_memory=False)
-    missing = [c for c in PROACT_FILES[name] if c not in frame.columns]
-    if missing:
-        raise DataValidationError(
-            f"PRO-ACT file {path.name} is missing column(s) {missing} (column '{missing[0]}'); "
-            f"expected {list(PROACT_FILES[name])}.",
-            table=name,
-            column=missing[0],
-        )
-    frame["subject_id"] = frame["subject_id"].str.strip()
-    return frame.reset_index(drop=True)
-
-
-def _num(series: pd.Series) -> pd.Series:
-    return pd.to_numeric(series, errors="coerce").astype(float)
-
-
-def _first_rows(
-    frame: pd.DataFrame,
-    name: str,
-    log: _Log,
-    keep: set[str],
-    *,
-    prefer: pd.Series | None = None,
-    skip: np.ndarray | None = None,
-    unknown_reason: str = "subject set aside (no usable treatment row or ALSFRS-R visit)",
-) -> pd.DataFrame:
-    """One row per kept subject (the first, or the first where ``prefer``); log the others.
-
-    Rows in ``skip`` were already logged by the caller and are ignored.
-    """
-    skip = np.zeros(len(frame), dtype=bool) if skip is None else skip
-    known = frame["subject_id"].isin(keep).to_numpy() & ~skip
-    key = np.zeros(len(frame)) if prefer is None else (~prefer.to_numpy(dtype=bool)).astype(float)
-    order = pd.DataFrame({"sid": frame["subject_id"], "key": key, "pos": np.arange(len(frame))})
-    chosen_pos = order[known].sort_values(["key", "pos"]).drop_duplicates("sid")["pos"]
-    chosen = np.zeros(len(frame), dtype=bool)
-    chosen[chosen_pos.to_numpy(dtype=int)] = True
-    log.add(name, ~known & ~skip, frame, unknown_reason)
-    log.add(name, known & ~chosen, frame, f"duplicate row: one row per subject is used from {name}")
-    return frame[chosen].set_index("subject_id")
+_AGE = PLAUSIBLE_RANGES["subjects"]["age"]
+_MAX_MONTHS = PLAUSIBLE_RANGES["alsfrs"]["months"][1]
 
 
 def _onset_site(value: object) -> object:
@@ -196,49 +138,128 @@ def _onset_site(value: object) -> object:
     return None
 
 
-def _alsfrs(raw: pd.DataFrame, log: _Log) -> pd.DataFrame:
+def _item_problems(raw: pd.DataFrame) -> tuple[dict[str, np.ndarray], list[str | None]]:
+    """Parsed item columns, and per row the first item that is not an integer 0-4 (or None)."""
+    parsed = {c: number(raw[c])[0] for c in _ITEM_COLUMNS}
+    problem: list[str | None] = [None] * len(raw)
+    for c in _ITEM_COLUMNS:
+        x, unread = number(raw[c])
+        bad = ~np.isnan(x) & ((x < 0) | (x > 4) | (x != np.round(x)))
+        for pos in np.flatnonzero(unread | bad):
+            if problem[pos] is None:
+                what = (
+                    "is not a finite number" if unread[pos] else "is outside 0-4 or not an integer"
+                )
+                problem[pos] = (
+                    f"{c}: value {raw[c].iloc[pos]!r} {what} (ALSFRS-R items are integers 0-4)"
+                )
+    return parsed, problem
+
+
+def _alsfrs(raw: pd.DataFrame, log: Log) -> pd.DataFrame:
     name = "PROACT_ALSFRS"
-    items = {c: _num(raw[src]) for c, src in _ITEM_SOURCE.items()}
-    q5 = combine_q5(
-        _num(raw["Q5a_Cutting_without_Gastrostomy"]), _num(raw["Q5b_Cutting_with_Gastrostomy"])
-    )
-    resp = [items[c] for c in ("r1_dyspnea", "r2_orthopnea", "r3_respiratory_insufficiency")]
-    original = (
-        pd.concat(resp, axis=1).isna().all(axis=1) & _num(raw["Q10_Respiratory"]).notna()
-    ).to_numpy()
-    delta = _num(raw["ALSFRS_Delta"])
-    values = pd.DataFrame(items).assign(q5_cutting=q5["q5_cutting"].astype(float))
-    # Non-numeric text counts as invalid too: coerced NaN where the source had a value.
-    source_cols = list(_ITEM_SOURCE.values())
-    text_bad = pd.DataFrame({c: _num(raw[c]).isna() & raw[c].notna() for c in source_cols})
-    arr = values.to_numpy(dtype=float)
-    bad_item = (~np.isnan(arr) & ((arr < 0) | (arr > 4) | (arr != np.round(arr)))).any(axis=1)
-    bad_item |= text_bad.any(axis=1).to_numpy()
-    reasons = [
+    parsed, problem = _item_problems(raw)
+    items = {c: parsed[src] for c, src in _ITEM_SOURCE.items()}
+    q5 = combine_q5(parsed[_Q5A], parsed[_Q5B])
+    resp = np.column_stack([items[c] for c in ALSFRS_ITEMS[-3:]])
+    original = np.isnan(resp).all(axis=1) & ~np.isnan(parsed[_Q10])
+    delta, delta_unread = number(raw["ALSFRS_Delta"])
+    max_days = _MAX_MONTHS * DAYS_PER_MONTH
+    text = raw["ALSFRS_Delta"]
+    reasons: list[tuple[np.ndarray, str | Callable[[int], str]]] = [
         (raw["subject_id"].isna().to_numpy(), "missing subject_id"),
-        (delta.isna().to_numpy(), "missing ALSFRS_Delta (visit time)"),
-        (delta.lt(0).to_numpy(), "ALSFRS_Delta < 0: visit before trial baseline"),
+        (text.isna().to_numpy(), "missing ALSFRS_Delta (visit time)"),
+        (
+            delta_unread,
+            lambda pos: (
+                f"ALSFRS_Delta: value {text.iloc[pos]!r} is not a finite number of days "
+                "(visit time)"
+            ),
+        ),
+        (delta < 0, "ALSFRS_Delta < 0: visit before trial baseline"),
+        (
+            delta > max_days,
+            lambda pos: (
+                f"ALSFRS_Delta: value {text.iloc[pos]!r} days is beyond the plausible "
+                f"follow-up of {_MAX_MONTHS:g} months ({max_days:g} days)"
+            ),
+        ),
         (
             original,
             "original ALSFRS (Q10_Respiratory only, no R1-R3): not comparable with ALSFRS-R",
         ),
-        (bad_item, "an ALSFRS-R item outside 0-4 or not an integer"),
+        (np.array([p is not None for p in problem], dtype=bool), lambda pos: str(problem[pos])),
     ]
     drop = np.zeros(len(raw), dtype=bool)
     for mask, reason in reasons:
         log.add(name, mask & ~drop, raw, reason)
         drop |= mask
+    both = q5["q5_both_recorded"].to_numpy(dtype=bool)
+    log.add(
+        name,
+        both & ~drop,
+        raw,
+        f"{_Q5A} and {_Q5B} both recorded: {_Q5A} used, {_Q5B} ignored (row kept)",
+        value_only=True,
+    )
+    given, given_unread = (
+        number(raw["ALSFRS_R_Total"])
+        if "ALSFRS_R_Total" in raw
+        else (
+            np.full(len(raw), np.nan),
+            np.zeros(len(raw), dtype=bool),
+        )
+    )
+    bad_total = given_unread | (
+        ~np.isnan(given) & ((given < 0) | (given > 48) | (given != np.round(given)))
+    )
+    log.add(
+        name,
+        bad_total & ~drop,
+        raw,
+        lambda pos: (
+            f"ALSFRS_R_Total: value {raw['ALSFRS_R_Total'].iloc[pos]!r} is not an "
+            f"integer in 0-48; {KEPT}"
+        ),
+        value_only=True,
+    )
+    given = np.where(bad_total, np.nan, given)
+    values = pd.DataFrame(items).assign(q5_cutting=q5["q5_cutting"].astype(float).to_numpy())
     out = values.assign(
-        subject_id=raw["subject_id"],
+        subject_id=raw["subject_id"].to_numpy(),
         months=delta / DAYS_PER_MONTH,
-        gastrostomy=q5["gastrostomy"],
+        gastrostomy=q5["gastrostomy"].to_numpy(),
         _row=np.arange(len(raw)),
     )
     items_frame = out[list(ALSFRS_ITEMS)]
     item_sum = items_frame.sum(axis=1, skipna=False)
-    given = _num(raw["ALSFRS_R_Total"]) if "ALSFRS_R_Total" in raw.columns else np.nan
-    out["alsfrs_total"] = item_sum.where(items_frame.notna().all(axis=1), given)
+    out["alsfrs_total"] = item_sum.where(items_frame.notna().all(axis=1), pd.Series(given))
     return out[~drop]
+
+
+def _treatment(trt: pd.DataFrame, log: Log) -> tuple[pd.Series, np.ndarray]:
+    """Canonical arm of every treatment row, and the rows set aside (logged)."""
+    name = "PROACT_TREATMENT"
+    text = trt["Study_Arm"]
+    arm = lower(text).map(_ARMS)
+    no_id = trt["subject_id"].isna().to_numpy()
+    log.add(name, no_id, trt, "missing subject_id")
+    bad_arm = arm.isna().to_numpy() & ~no_id
+    log.add(
+        name,
+        bad_arm,
+        trt,
+        lambda pos: (
+            "unknown or missing Study_Arm (expected 'Placebo' or 'Active'; value "
+            f"{text.iloc[pos]!r})"
+        ),
+    )
+    bad = bad_arm | no_id
+    n_arms = pd.DataFrame({"sid": trt["subject_id"], "arm": arm})[~bad].groupby("sid")["arm"]
+    counts = n_arms.nunique()
+    conflict = ~bad & trt["subject_id"].isin(set(counts.index[counts > 1])).to_numpy()
+    log.add(name, conflict, trt, "conflicting Study_Arm rows for the subject: subject set aside")
+    return arm, bad | conflict
 
 
 def read_proact(directory: str | Path) -> TrialData:
@@ -254,16 +275,18 @@ def read_proact(directory: str | Path) -> TrialData:
     Returns
     -------
     TrialData
-        Arms ("placebo", "active"); ``exclusions`` lists every row set aside (by the reader
-        and by lenient validation); ``metadata`` has ``source = "PRO-ACT"`` and
-        ``import_report``, a DataFrame with one row per source file (``stage`` "read") and per
-        canonical table (``stage`` "validate"): ``rows_in``, ``rows_kept``, ``rows_set_aside``,
-        ``subjects``.
+        Arms ("placebo", "active"); ``exclusions`` lists every row set aside and every value
+        left missing (by the reader and by lenient validation); ``metadata`` has
+        ``source = "PRO-ACT"`` and ``import_report``, a DataFrame with one row per source file
+        (``stage`` "read") and per canonical table (``stage`` "validate"): ``rows_in``,
+        ``rows_kept``, ``rows_set_aside``, ``values_left_missing``, ``subjects``.
 
     Raises
     ------
     DataValidationError
-        A file or a required column is missing.
+        A file or a required column is missing, a file is not readable CSV (not UTF-8, a row
+        with more or fewer fields than the header, a repeated column name), or no subject is
+        usable. The message names the file (and column or line).
 
     References
     ----------
@@ -293,32 +316,12 @@ def read_proact(directory: str | Path) -> TrialData:
     TrialData(1 subjects, arms ['placebo', 'active'], 2 ALSFRS-R visits, 0 MRI scans, 0 events)
     """
     directory = Path(directory)
-    raw = {name: _read(directory, name) for name in PROACT_FILES}
-    log = _Log()
+    raw = {name: read_proact_file(directory, name) for name in PROACT_FILES}
+    log = Log()
 
     # Treatment: the arm decides who is in the trial.
     trt = raw["PROACT_TREATMENT"]
-    arm = trt["Study_Arm"].astype("string").str.strip().str.lower().map(_ARMS)
-    bad_arm = arm.isna().to_numpy() | trt["subject_id"].isna().to_numpy()
-    log.add(
-        "PROACT_TREATMENT",
-        bad_arm,
-        trt,
-        "unknown or missing Study_Arm (expected 'Placebo' or 'Active')",
-    )
-    n_arms = (
-        pd.DataFrame({"sid": trt["subject_id"], "arm": arm})[~bad_arm]
-        .groupby("sid")["arm"]
-        .nunique()
-    )
-    conflict = ~bad_arm & trt["subject_id"].isin(set(n_arms.index[n_arms > 1])).to_numpy()
-    log.add(
-        "PROACT_TREATMENT",
-        conflict,
-        trt,
-        "conflicting Study_Arm rows for the subject: subject set aside",
-    )
-    bad_arm |= conflict
+    arm, bad_arm = _treatment(trt, log)
     with_arm = set(trt.loc[~bad_arm, "subject_id"])
 
     visits = _alsfrs(raw["PROACT_ALSFRS"], log)
@@ -333,7 +336,7 @@ def read_proact(directory: str | Path) -> TrialData:
     keep = set(visits["subject_id"])
 
     trt_arms = trt.assign(arm=arm)[["subject_id", "arm"]]
-    used = _first_rows(
+    used = first_rows(
         trt_arms,
         "PROACT_TREATMENT",
         log,
@@ -343,12 +346,58 @@ def read_proact(directory: str | Path) -> TrialData:
     )
     arms = used["arm"]
 
-    demo = _first_rows(raw["PROACT_DEMOGRAPHICS"], "PROACT_DEMOGRAPHICS", log, keep)
-    hist_raw = raw["PROACT_ALSHISTORY"]
-    hist = _first_rows(
-        hist_raw, "PROACT_ALSHISTORY", log, keep, prefer=_num(hist_raw["Onset_Delta"]).notna()
+    demo_raw = raw["PROACT_DEMOGRAPHICS"]
+    demo = first_rows(demo_raw, "PROACT_DEMOGRAPHICS", log, keep)
+    age, age_unread = number(demo["Age"])
+    age_out = ~np.isnan(age) & ((age < _AGE[0]) | (age > _AGE[1]))
+    value_checks(
+        demo, "PROACT_DEMOGRAPHICS", "Age", demo_raw, log, age_unread, "is not a finite number"
     )
-    death = _first_rows(raw["PROACT_DEATHDATA"], "PROACT_DEATHDATA", log, keep)
+    value_checks(
+        demo,
+        "PROACT_DEMOGRAPHICS",
+        "Age",
+        demo_raw,
+        log,
+        age_out,
+        f"is outside the plausible {_AGE[0]:g}-{_AGE[1]:g} years",
+    )
+    age = np.where(age_out, np.nan, age)
+    sex = lower(demo["Sex"]).map(_SEX)
+    value_checks(
+        demo,
+        "PROACT_DEMOGRAPHICS",
+        "Sex",
+        demo_raw,
+        log,
+        (sex.isna() & demo["Sex"].notna()).to_numpy(),
+        "is not Male/Female (M/F)",
+    )
+
+    hist_raw = raw["PROACT_ALSHISTORY"]
+    onset_days, _ = number(hist_raw["Onset_Delta"])
+    hist = first_rows(hist_raw, "PROACT_ALSHISTORY", log, keep, prefer=~np.isnan(onset_days))
+    onset_delta, onset_unread = number(hist["Onset_Delta"])
+    value_checks(
+        hist,
+        "PROACT_ALSHISTORY",
+        "Onset_Delta",
+        hist_raw,
+        log,
+        onset_unread,
+        "is not a finite number of days",
+    )
+    site = hist["Site_of_Onset"].map(_onset_site)
+    value_checks(
+        hist,
+        "PROACT_ALSHISTORY",
+        "Site_of_Onset",
+        hist_raw,
+        log,
+        (site.isna() & hist["Site_of_Onset"].notna()).to_numpy(),
+        "names no canonical onset site (bulbar, limb/spinal, both, respiratory)",
+    )
+    death = first_rows(raw["PROACT_DEATHDATA"], "PROACT_DEATHDATA", log, keep)
 
     visits = visits.sort_values(["subject_id", "months"], kind="stable")
     ids = sorted(keep)
@@ -356,7 +405,7 @@ def read_proact(directory: str | Path) -> TrialData:
         visits.drop_duplicates("subject_id", keep="first").set_index("subject_id").reindex(ids)
     )
     last_months = visits.groupby("subject_id")["months"].max().reindex(ids)
-    onset = -_num(hist["Onset_Delta"]).reindex(ids) / DAYS_PER_MONTH
+    onset = pd.Series(-onset_delta / DAYS_PER_MONTH, index=hist.index).reindex(ids)
     duration = onset + first_visit["months"]
     total = first_visit["alsfrs_total"].astype(float)
     ok = duration.gt(0) & total.notna()
@@ -375,16 +424,9 @@ def read_proact(directory: str | Path) -> TrialData:
         {
             "subject_id": ids,
             "arm": arms.reindex(ids).to_numpy(),
-            "age": _num(demo["Age"]).reindex(ids).to_numpy(),
-            "sex": demo["Sex"]
-            .astype("string")
-            .str.strip()
-            .str.lower()
-            .map(_SEX)
-            .reindex(ids)
-            .astype(object)
-            .to_numpy(),
-            "onset_site": hist["Site_of_Onset"].map(_onset_site).reindex(ids).to_numpy(),
+            "age": pd.Series(age, index=demo.index).reindex(ids).to_numpy(),
+            "sex": sex.reindex(ids).astype(object).to_numpy(),
+            "onset_site": site.reindex(ids).to_numpy(),
             "onset_to_baseline_months": onset.to_numpy(),
             "delta_fs": dfs.to_numpy(),
             "enrollment_month": 0.0,
@@ -403,7 +445,24 @@ def read_proact(directory: str | Path) -> TrialData:
         subjects, alsfrs, None, events, arms=("placebo", "active"), exclusions=reader_log
     )
     report = validate_trial(trial, lenient=True)
-    return _finish(report.data, report.exclusions, raw, trial)
+    if report.data.n_subjects == 0:
+        log_ = report.exclusions
+        kept = ", ".join(
+            f"{name} {len(frame) - len(log.set_aside_rows(name))}/{len(frame)}"
+            for name, frame in raw.items()
+        )
+        top = []
+        for name in raw:
+            counts = log_.loc[log_["table"] == name, "reason"].value_counts()
+            if len(counts):
+                top.append(f"{name}: {int(counts.iloc[0])} x {counts.index[0]!r}")
+        raise DataValidationError(
+            f"PRO-ACT export {str(directory)!r}: no usable subject (rows kept per file: {kept}; "
+            f"most frequent reason per file: {'; '.join(top) or 'none'}). Check that the five "
+            "files come from the same export.",
+            table="subjects",
+        )
+    return _finish(report.data, report.exclusions, raw, trial, log)
 
 
 def _at(mask: pd.Series, kept: pd.DataFrame, raw: pd.DataFrame) -> np.ndarray:
@@ -414,25 +473,55 @@ def _at(mask: pd.Series, kept: pd.DataFrame, raw: pd.DataFrame) -> np.ndarray:
 
 
 def _events(
-    death: pd.DataFrame, raw: pd.DataFrame, ids: list[str], last: pd.Series, log: _Log
+    death: pd.DataFrame, raw: pd.DataFrame, ids: list[str], last: pd.Series, log: Log
 ) -> pd.DataFrame:
-    status = death["Subject_Died"].astype("string").str.strip().str.lower().reindex(ids)
-    days = _num(death["Death_Days"]).reindex(ids)
+    name = "PROACT_DEATHDATA"
+    status = lower(death["Subject_Died"]).reindex(ids)
+    days_raw = death["Death_Days"].reindex(ids)
+    days, unread = number(days_raw)
     died = status.isin(list(_YES)).to_numpy(dtype=bool)
     unknown = (
         status.notna().to_numpy(dtype=bool) & ~died & ~status.isin(list(_NO)).to_numpy(dtype=bool)
     )
-    no_day = died & days.isna().to_numpy()
-    raw_ids = raw["subject_id"]
-    first_of = ~raw_ids.duplicated(keep="first")
+    no_day = died & np.isnan(days)
+    row_of = death["_row"].reindex(ids).to_numpy()
+
+    def rows(mask: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(raw), dtype=bool)
+        out[row_of[mask].astype(int)] = True
+        return out
+
     for mask, reason in (
-        (no_day, "death without Death_Days: subject censored at the last ALSFRS-R visit"),
-        (unknown, "Subject_Died is neither yes nor no: subject censored at the last visit"),
+        (no_day & ~unread, "death without Death_Days: subject censored at the last ALSFRS-R visit"),
+        (
+            no_day & unread,
+            lambda pos: (
+                f"Death_Days: value {raw['Death_Days'].iloc[pos]!r} is not a finite "
+                "number of days: death without a date; subject censored at the last ALSFRS-R visit"
+            ),
+        ),
+        (
+            unknown,
+            lambda pos: (
+                f"Subject_Died: value {raw['Subject_Died'].iloc[pos]!r} is neither yes "
+                "nor no: subject censored at the last visit"
+            ),
+        ),
     ):
-        bad_ids = set(np.asarray(ids)[mask])
-        log.add("PROACT_DEATHDATA", (raw_ids.isin(bad_ids) & first_of).to_numpy(), raw, reason)
+        log.add(name, rows(mask), raw, reason)
+    ignored = ~died & ~unknown & days_raw.notna().to_numpy()
+    log.add(
+        name,
+        rows(ignored),
+        raw,
+        lambda pos: (
+            f"Death_Days: value {raw['Death_Days'].iloc[pos]!r} ignored: Subject_Died "
+            f"is {raw['Subject_Died'].iloc[pos]!r}; {KEPT}"
+        ),
+        value_only=True,
+    )
     event = died & ~no_day
-    months = np.where(event, days.to_numpy() / DAYS_PER_MONTH, last.to_numpy())
+    months = np.where(event, days / DAYS_PER_MONTH, last.to_numpy())
     return pd.DataFrame(
         {
             "subject_id": ids,
@@ -444,16 +533,18 @@ def _events(
 
 
 def _finish(
-    trial: TrialData, exclusions: pd.DataFrame, raw: dict[str, pd.DataFrame], before: TrialData
+    trial: TrialData,
+    exclusions: pd.DataFrame,
+    raw: dict[str, pd.DataFrame],
+    before: TrialData,
+    log: Log,
 ) -> TrialData:
     counts = exclusions["table"].value_counts()
     rows = []
     final = trial.subjects["subject_id"]
     for name, frame in raw.items():
-        logged = exclusions.loc[exclusions["table"] == name, "row"].to_numpy(dtype=int)
         used = np.ones(len(frame), dtype=bool)
-        used[logged] = False
-        n_out = int(len(frame) - used.sum())
+        used[log.set_aside_rows(name)] = False
         in_final = frame["subject_id"].isin(final).to_numpy()
         rows.append(
             {
@@ -461,7 +552,8 @@ def _finish(
                 "stage": "read",
                 "rows_in": len(frame),
                 "rows_kept": int(used.sum()),
-                "rows_set_aside": n_out,
+                "rows_set_aside": int(len(frame) - used.sum()),
+                "values_left_missing": log.n_values(name),
                 "subjects": int(frame.loc[used & in_final, "subject_id"].nunique()),
             }
         )
@@ -474,6 +566,7 @@ def _finish(
                 "rows_in": len(before.table(name)),
                 "rows_kept": len(table),
                 "rows_set_aside": int(counts.get(name, 0)),
+                "values_left_missing": 0,
                 "subjects": int(table["subject_id"].nunique()),
             }
         )

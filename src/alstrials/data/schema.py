@@ -12,12 +12,17 @@ Times are in months (30.4375 days). Every table is keyed by ``subject_id`` (a st
 
 :func:`canonicalize` coerces a user's frames to the canonical dtypes and raises
 :class:`~alstrials.errors.DataValidationError` naming table, column, subject and row when a value
-cannot be coerced. :class:`TrialData` is immutable: methods return new objects.
+cannot be coerced: text that is not a number, a fractional or out-of-range integer, a duration,
+timestamp, list or other object where a number, a label or a flag belongs, or a column name that
+appears twice. Values that can be held but break a rule (``inf``, a value outside
+:data:`PLAUSIBLE_RANGES`, an unknown arm) are left to :mod:`alstrials.data.validate`.
+:class:`TrialData` is immutable: methods return new objects.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as _dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -25,6 +30,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
+from alstrials.data.arms import DECLARE_ARMS_HINT, DEFAULT_ARMS, check_declared_arms, infer_arms
 from alstrials.errors import DataValidationError
 
 if TYPE_CHECKING:
@@ -35,6 +41,7 @@ __all__ = [
     "TABLES",
     "SCHEMA",
     "KEY_COLUMNS",
+    "PLAUSIBLE_RANGES",
     "EVENT_TYPES",
     "DEFAULT_ARMS",
     "DAYS_PER_MONTH",
@@ -65,13 +72,13 @@ ALSFRS_ITEMS: tuple[str, ...] = (
 """The 12 ALSFRS-R items in questionnaire order (Cedarbaum 1999)."""
 
 EVENT_TYPES: tuple[str, ...] = ("death", "tracheostomy", "permanent_ventilation", "censored")
-DEFAULT_ARMS: tuple[str, ...] = ("placebo", "active")
 
 TABLES: tuple[str, ...] = ("subjects", "alsfrs", "mri", "events")
 
 EXCLUSION_COLUMNS: tuple[str, ...] = ("table", "row", "subject_id", "reason")
 """Columns of an exclusion log: one row per set-aside row (``row`` is its position in the
-source table as read, before anything was removed)."""
+source table as read, before anything was removed). A reader may also log a value it could not
+read (or ignored) in a row it kept; its reason then ends "(row kept)"."""
 
 
 def exclusion_log(records: list[dict[str, object]] | None = None) -> pd.DataFrame:
@@ -120,12 +127,34 @@ SCHEMA: dict[str, dict[str, str]] = {
 }
 
 KEY_COLUMNS: dict[str, tuple[str, ...]] = {
-    "subjects": ("subject_id", "arm"),
+    "subjects": ("subject_id", "arm", "enrollment_month"),
     "alsfrs": ("subject_id", "months"),
     "mri": ("subject_id", "months"),
     "events": ("subject_id", "months", "event", "event_type"),
 }
-"""Columns that may never hold a missing value."""
+"""Columns that may never hold a missing value (``enrollment_month``: every data cut-off
+needs it; a source without calendar dates, such as PRO-ACT, records 0)."""
+
+PLAUSIBLE_RANGES: dict[str, dict[str, tuple[float, float, str]]] = {
+    "subjects": {
+        "age": (12.0, 110.0, "years"),
+        "onset_to_baseline_months": (0.0, 240.0, "months"),
+        "delta_fs": (0.0, 48.0, "points/month"),
+        "enrollment_month": (0.0, 600.0, "months"),
+    },
+    "alsfrs": {"months": (0.0, 600.0, "months")},
+    "mri": {
+        "months": (0.0, 600.0, "months"),
+        "cst_fa": (0.0, 1.0, ""),
+        "precentral_thickness_mm": (0.5, 6.0, "mm"),
+        "cord_csa_mm2": (20.0, 150.0, "mm2"),
+    },
+    "events": {"months": (0.0, 600.0, "months")},
+}
+"""Closed range ``(low, high, unit)`` every value of a float column must lie in (missing values
+aside); the reasons are in docs/data.md. Every float column of :data:`SCHEMA` has one, so no
+infinite or absurd value can pass validation. ALSFRS-R items (0-4) and totals (0-48) have their
+own rules."""
 
 
 def empty_table(table: str) -> pd.DataFrame:
@@ -133,11 +162,68 @@ def empty_table(table: str) -> pd.DataFrame:
     return canonicalize(pd.DataFrame(columns=list(SCHEMA[table])), table)
 
 
+def _scalar(value: object) -> object:
+    """A numpy scalar as the Python value it holds (for messages); anything else unchanged."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _first_bad(mask: np.ndarray, frame: pd.DataFrame) -> tuple[object, object]:
     """Row label and subject of the first True in ``mask``."""
     pos = int(np.flatnonzero(mask)[0])
     subject = frame["subject_id"].iloc[pos] if "subject_id" in frame.columns else None
-    return frame.index[pos], subject
+    if isinstance(subject, pd.Series):  # a duplicated 'subject_id' column (reported later)
+        subject = subject.iloc[0]
+    return frame.index[pos], _scalar(subject)
+
+
+_NUMERIC = ("float64", "Int64")
+_INT_LIMIT = 2.0**53
+"""Largest magnitude of an Int64 value: beyond it a number read as float is no exact integer."""
+_OBJECT_KINDS: tuple[tuple[type | tuple[type, ...], str], ...] = (
+    ((list, tuple, set, frozenset, dict, np.ndarray, pd.Series), "a list or other container"),
+    ((bytes, bytearray, memoryview), "binary data"),
+    ((pd.Timedelta, _dt.timedelta, np.timedelta64), "a duration"),
+    ((pd.Timestamp, _dt.date, _dt.time, np.datetime64, pd.Period), "a date or time"),
+    ((complex, np.complexfloating), "a complex number"),
+    ((pd.Interval,), "an interval"),
+)
+
+
+def _dtype_kind(dtype: object) -> str | None:
+    """What a column of ``dtype`` holds when it can never be canonical, else None."""
+    if isinstance(dtype, pd.ArrowDtype):
+        import pyarrow as pa
+
+        t = dtype.pyarrow_dtype
+        for test, name in (
+            (pa.types.is_duration, "durations"),
+            (pa.types.is_temporal, "dates or times"),
+            (pa.types.is_nested, "lists or structs"),
+            (pa.types.is_binary, "binary data"),
+            (pa.types.is_large_binary, "binary data"),
+        ):
+            if test(t):
+                return f"{name} (Arrow type {t})"
+        return None
+    if pd.api.types.is_timedelta64_dtype(dtype):
+        return f"durations (dtype {dtype})"
+    if pd.api.types.is_datetime64_any_dtype(dtype) or isinstance(dtype, pd.PeriodDtype):
+        return f"dates or times (dtype {dtype})"
+    if isinstance(dtype, pd.IntervalDtype):
+        return f"intervals (dtype {dtype})"
+    if pd.api.types.is_complex_dtype(dtype):
+        return f"complex numbers (dtype {dtype})"
+    return None
+
+
+def _value_kind(value: object, dtype: str) -> str | None:
+    """Why a single value can never be held by a canonical column of ``dtype`` (None: it may)."""
+    for types, name in _OBJECT_KINDS:
+        if isinstance(value, types):
+            return name
+    if dtype in _NUMERIC and isinstance(value, bool | np.bool_):
+        return "a true/false value"
+    return None
 
 
 def _coerce_column(
@@ -145,9 +231,7 @@ def _coerce_column(
 ) -> pd.Series:
     def fail(mask: np.ndarray, what: str) -> DataValidationError:
         row, subject = _first_bad(mask, frame)
-        value = series.iloc[int(np.flatnonzero(mask)[0])]
-        value = value.item() if hasattr(value, "item") else value
-        subject = subject.item() if hasattr(subject, "item") else subject
+        value = _scalar(series.iloc[int(np.flatnonzero(mask)[0])])
         n_bad = int(mask.sum())
         return DataValidationError(
             f"table '{table}', column '{column}', subject {subject!r}, row {row!r}: "
@@ -157,6 +241,21 @@ def _coerce_column(
             subject=subject,
             row=row,
         )
+
+    kind = _dtype_kind(series.dtype)
+    if kind is None and dtype in _NUMERIC and pd.api.types.is_bool_dtype(series.dtype):
+        kind = f"true/false values (dtype {series.dtype})"
+    if kind is not None and series.notna().any():
+        hint = " (times and ages as a number of months or years)" if dtype in _NUMERIC else ""
+        raise fail(series.notna().to_numpy(), f"{_WHAT[dtype]}: the column holds {kind}{hint}")
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        series = series.astype(object)
+    if series.dtype == object:
+        kinds = series.map(lambda v: _value_kind(v, dtype))
+        odd = kinds.notna().to_numpy()
+        if odd.any():
+            first = kinds.iloc[int(np.flatnonzero(odd)[0])]
+            raise fail(odd, f"{_WHAT[dtype]} but {first}")
 
     if dtype == "string":
         missing = series.isna().to_numpy()
@@ -175,10 +274,13 @@ def _coerce_column(
         if bad.any():
             raise fail(bad, "a number")
         values = numeric.to_numpy(dtype=float, na_value=np.nan)
-        fractional = np.isfinite(values) & (values != np.round(values))
+        missing = np.isnan(values)
+        huge = ~missing & ~(np.abs(values) <= _INT_LIMIT)  # also +-inf
+        if huge.any():
+            raise fail(huge, "a finite integer of magnitude at most 2**53")
+        fractional = ~missing & (values != np.round(values))
         if fractional.any():
             raise fail(fractional, "an integer")
-        missing = np.isnan(values)
         ints = np.where(missing, 0, values).astype(np.int64)
         return pd.Series(pd.arrays.IntegerArray(ints, missing), index=series.index)
     if dtype in ("boolean", "bool"):
@@ -193,6 +295,16 @@ def _coerce_column(
             return parsed.astype(bool)
         return parsed.astype("boolean")
     raise ValueError(f"unknown canonical dtype {dtype!r}")  # programming error, not user input
+
+
+_WHAT = {
+    "string": "a text label",
+    "float64": "a number",
+    "Int64": "a whole number",
+    "boolean": "true/false",
+    "bool": "true/false",
+}
+"""What a canonical column of each dtype holds, for messages."""
 
 
 def _as_text(value: object) -> str:
@@ -230,7 +342,8 @@ def canonicalize(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     Raises
     ------
     DataValidationError
-        A canonical column is missing, or a value cannot be coerced to the column's dtype.
+        A canonical column is missing, a column name appears twice, or a value cannot be
+        coerced to the column's dtype (see the module docstring).
     """
     if table not in SCHEMA:
         raise ValueError(f"unknown table {table!r}; expected one of {TABLES}")
@@ -240,6 +353,16 @@ def canonicalize(frame: pd.DataFrame, table: str) -> pd.DataFrame:
             table=table,
         )
     spec = SCHEMA[table]
+    twice = frame.columns[frame.columns.duplicated()].unique().tolist()
+    if twice:
+        n = int((frame.columns == twice[0]).sum())
+        raise DataValidationError(
+            f"table '{table}' has the column '{twice[0]}' {n} times (column '{twice[0]}', "
+            f"subject None, row None); every column name must be unique: rename or drop the "
+            f"copies{f' (also repeated: {twice[1:]})' if len(twice) > 1 else ''}.",
+            table=table,
+            column=str(twice[0]),
+        )
     missing = [c for c in spec if c not in frame.columns]
     if missing:
         raise DataValidationError(
@@ -287,14 +410,25 @@ class TrialData:
         mri: pd.DataFrame | None = None,
         events: pd.DataFrame | None = None,
         *,
-        arms: tuple[str, ...] | None = None,
+        arms: Sequence[str] | None = None,
         metadata: Mapping[str, object] | None = None,
         exclusions: pd.DataFrame | None = None,
     ) -> TrialData:
         """Coerce four user frames to the canonical schema (``mri`` may be None: no scans).
 
-        ``arms`` is the declared set of arm labels, reference arm first; by default
-        ("placebo", "active") when the data use those labels, else the sorted labels found.
+        ``arms`` is the declared set of arm labels, reference arm first. When None it is
+        inferred by :func:`alstrials.data.arms.infer_arms`: ("placebo", "active") when the data
+        use only those labels, else two labels of which exactly one is placebo-like
+        (:data:`~alstrials.data.arms.PLACEBO_LABELS`), that one first; anything else raises
+        :class:`~alstrials.errors.DataValidationError` asking for ``arms``. Labels that differ
+        from an arm only by case or spacing are left out of an inferred set, so validation
+        reports them as likely typos.
+
+        Raises
+        ------
+        DataValidationError
+            A table cannot be coerced (see :func:`canonicalize`), ``arms`` is malformed, or
+            the arms cannot be inferred.
         """
         tables = {
             "subjects": canonicalize(subjects, "subjects"),
@@ -302,12 +436,15 @@ class TrialData:
             "mri": empty_table("mri") if mri is None else canonicalize(mri, "mri"),
             "events": empty_table("events") if events is None else canonicalize(events, "events"),
         }
-        if arms is None:
-            found = [a for a in pd.unique(tables["subjects"]["arm"].dropna())]
-            arms = DEFAULT_ARMS if set(found) <= set(DEFAULT_ARMS) else tuple(sorted(found))
+        s = tables["subjects"]
+        arms = (
+            infer_arms(s["arm"], s["subject_id"].tolist())
+            if arms is None
+            else check_declared_arms(arms)
+        )
         return cls(
             **tables,
-            arms=tuple(arms),
+            arms=arms,
             metadata=dict(metadata or {}),
             exclusions=exclusion_log() if exclusions is None else exclusions,
         )
@@ -321,6 +458,68 @@ class TrialData:
     @property
     def n_subjects(self) -> int:
         return len(self.subjects)
+
+    def two_arms(self, analysis: str = "this analysis") -> tuple[str, str]:
+        """``(reference, active)`` of a two-arm trial.
+
+        Parameters
+        ----------
+        analysis : str
+            What needs two arms, for the message.
+
+        Raises
+        ------
+        DataValidationError
+            The trial does not declare exactly two arms.
+
+        Examples
+        --------
+        >>> import alstrials as at
+        >>> at.load_example().two_arms()
+        ('placebo', 'active')
+        """
+        if len(self.arms) != 2:
+            hint = (
+                f"compare two of them with trial.select_arms(({self.arms[0]!r}, {self.arms[1]!r}))"
+                if len(self.arms) > 2
+                else DECLARE_ARMS_HINT
+            )
+            raise DataValidationError(
+                f"{analysis} compares a reference arm with one other arm, but the trial "
+                f"declares {len(self.arms)} arm(s) {list(self.arms)}: an 'active' indicator "
+                f"or a single treatment effect is not defined; {hint}.",
+                table="subjects",
+                column="arm",
+            )
+        return self.arms[0], self.arms[1]
+
+    def select_arms(self, arms: Sequence[str]) -> TrialData:
+        """The trial restricted to the subjects of ``arms`` (declared in that order, reference
+        first) and their rows in every table; exclusions and metadata kept.
+
+        Raises
+        ------
+        DataValidationError
+            ``arms`` is malformed or names an arm the trial does not declare.
+        """
+        chosen = check_declared_arms(arms)
+        unknown = [a for a in chosen if a not in self.arms]
+        if unknown:
+            raise DataValidationError(
+                f"select_arms: {unknown} not among the trial's arms {list(self.arms)}.",
+                table="subjects",
+                column="arm",
+            )
+        keep = set(self.subjects.loc[self.subjects["arm"].isin(chosen), "subject_id"])
+        tables = {
+            name: getattr(self, name)[getattr(self, name)["subject_id"].isin(keep)].reset_index(
+                drop=True
+            )
+            for name in TABLES
+        }
+        return TrialData(
+            **tables, arms=chosen, metadata=dict(self.metadata), exclusions=self.exclusions
+        )
 
     def validate(self, *, lenient: bool = False) -> ValidationReport:
         """Check the trial against the schema's rules.

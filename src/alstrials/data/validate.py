@@ -6,22 +6,26 @@ message names the table, column, subject and row (row = 0-based position in the 
 many rows break the rule. In lenient mode every offending row is set aside and listed in an
 exclusion log (``table``, ``row``, ``subject_id``, ``reason``); when a subject is set aside
 (unknown arm, no ``events`` row, duplicate subject row...) all of that subject's rows in the other
-tables go with it, each logged with the reason. Nothing is dropped without a log row.
+tables go with it, each logged with the reason. Nothing is dropped without a log row. A trial
+without any subject is never valid (strict: an error; lenient: ``valid`` is False).
 
 Rules
 -----
-subjects  key values present; unique ``subject_id``; arm in the declared set; sex in
-          {"F", "M"}; onset site in {"bulbar", "spinal", "mixed", "respiratory"}; non-negative
-          age, onset-to-baseline months and enrolment month; every subject has an ``events`` row.
-alsfrs    key values present; times >= 0; items integers in 0-4; ``alsfrs_total`` equal to the
-          item sum (when all 12 items are present) and within 0-48; unique (subject, months);
-          subject known; visit not after the subject's event or censoring time.
-mri       key values present; times >= 0; ``cst_fa`` in [0, 1]; thickness and cord area > 0;
-          ``composite_sign`` equal to FLAIR and SWI signs combined; unique (subject, months);
-          subject known; scan not after the event or censoring time.
-events    key values present; times >= 0; one row per subject; ``event_type`` one of
-          death/tracheostomy/permanent_ventilation/censored and consistent with ``event``;
-          subject known.
+all       key values present (``subject_id``, ``arm``, ``enrollment_month``, ``months``,
+          ``event``, ``event_type``); every float column finite and within its plausible range
+          (:data:`~alstrials.data.schema.PLAUSIBLE_RANGES`: ages, times, delta-FS, MRI
+          measures); rows repeating a key (subject, or subject and months) are set aside: every
+          copy when they disagree, later copies when they are identical.
+subjects  arm in the declared set (a label differing from a declared arm only by case or
+          spacing is reported as a likely typo of it); sex in {"F", "M"}; onset site in
+          {"bulbar", "spinal", "mixed", "respiratory"}; every subject has an ``events`` row.
+alsfrs    items integers in 0-4; ``alsfrs_total`` equal to the item sum (when all 12 items are
+          present) and within 0-48; subject known; visit not after the subject's event or
+          censoring time.
+mri       ``composite_sign`` equal to FLAIR and SWI signs combined; subject known; scan not
+          after the event or censoring time.
+events    ``event_type`` one of death/tracheostomy/permanent_ventilation/censored and
+          consistent with ``event``; subject known.
 """
 
 from __future__ import annotations
@@ -33,10 +37,13 @@ import numpy as np
 import pandas as pd
 
 from alstrials._results import ResultMixin
+from alstrials.data.arms import typo_of
 from alstrials.data.schema import (
     ALSFRS_ITEMS,
     EVENT_TYPES,
     KEY_COLUMNS,
+    PLAUSIBLE_RANGES,
+    SCHEMA,
     TABLES,
     TrialData,
     exclusion_log,
@@ -85,40 +92,91 @@ def _missing_keys(trial: TrialData) -> list[Violation]:
     return out
 
 
-def _negative_times(trial: TrialData) -> list[Violation]:
-    columns = {
-        "subjects": ("age", "onset_to_baseline_months", "enrollment_month"),
-        "alsfrs": ("months",),
-        "mri": ("months",),
-        "events": ("months",),
-    }
+def _range_rule(low: float, high: float, unit: str) -> tuple[str, str]:
+    """The texts of the 'below' and 'above' rules of a plausible range."""
+    units = f" {unit}" if unit else ""
+    span = f"(plausible range [{low:g}, {high:g}]{units})"
+    below = "a negative value" if low == 0 else f"a value below {low:g}{units}"
+    return f"{below} {span}", f"a value above {high:g}{units} {span}"
+
+
+def _values(trial: TrialData) -> list[Violation]:
+    """Every float column: finite, and within :data:`PLAUSIBLE_RANGES` (missing values aside)."""
+    out = []
+    for table in TABLES:
+        frame = trial.table(table)
+        level = table in ("subjects", "events")
+        for column, dtype in SCHEMA[table].items():
+            if dtype != "float64":
+                continue
+            x = frame[column].to_numpy(dtype=float)
+            infinite = np.isinf(x)
+            out.append(
+                Violation(
+                    table,
+                    column,
+                    "a non-finite value (inf or -inf; leave a missing value empty)",
+                    _rows(frame, infinite),
+                    level,
+                )
+            )
+            low, high, unit = PLAUSIBLE_RANGES[table][column]
+            below, above = _range_rule(low, high, unit)
+            finite = np.isfinite(x)
+            out.append(Violation(table, column, below, _rows(frame, finite & (x < low)), level))
+            out.append(Violation(table, column, above, _rows(frame, finite & (x > high)), level))
+    return out
+
+
+def _duplicates(
+    trial: TrialData, table: str, keys: list[str], what: str, subject_level: bool
+) -> list[Violation]:
+    """Rows sharing ``keys``: identical copies (later ones flagged) or conflicting rows (all
+    flagged: which one is right cannot be told)."""
+    frame = trial.table(table)
+    dup = (frame.duplicated(keys, keep=False) & frame["subject_id"].notna()).to_numpy()
+    conflict = np.zeros(len(frame), dtype=bool)
+    if dup.any():
+        canonical = [c for c in SCHEMA[table] if c in frame.columns]
+        digest = pd.util.hash_pandas_object(frame[canonical], index=False)
+        n_distinct = (
+            frame[keys].assign(_digest=digest.to_numpy()).groupby(keys, dropna=False)["_digest"]
+        ).transform("nunique")
+        conflict = dup & (n_distinct.to_numpy() > 1)
+    repeated = dup & ~conflict & frame.duplicated(keys, keep="first").to_numpy()
+    column = keys[-1]
     return [
         Violation(
             table,
             column,
-            "a negative value (times and ages must be >= 0)",
-            _rows(trial.table(table), trial.table(table)[column] < 0),
-            subject_level=table in ("subjects", "events"),
-        )
-        for table, cols in columns.items()
-        for column in cols
+            f"a duplicate {what} whose rows disagree (all its rows are set aside: which one is "
+            "right cannot be told)",
+            conflict,
+            subject_level,
+        ),
+        Violation(table, column, f"a repeated identical copy of a {what} row", repeated),
     ]
 
 
 def _subject_rules(trial: TrialData) -> list[Violation]:
     s = trial.subjects
-    dup = s["subject_id"].duplicated(keep=False) & s["subject_id"].notna()
-    bad_arm = s["arm"].notna() & ~s["arm"].isin(trial.arms)
+    typo = s["arm"].map(lambda v: typo_of(v, trial.arms))
+    bad_arm = s["arm"].notna() & ~s["arm"].isin(trial.arms) & typo.isna()
     bad_sex = s["sex"].notna() & ~s["sex"].isin(SEXES)
     bad_site = s["onset_site"].notna() & ~s["onset_site"].isin(ONSET_SITES)
     has_event = s["subject_id"].isin(trial.events["subject_id"])
     return [
-        Violation(
-            "subjects",
-            "subject_id",
-            "a duplicate subject (one row per subject)",
-            _rows(s, dup),
-            True,
+        *_duplicates(trial, "subjects", ["subject_id"], "subject (one row per subject)", True),
+        *(
+            Violation(
+                "subjects",
+                "arm",
+                f"an arm label that differs from the declared arm {arm!r} only by case or "
+                f"spacing (likely a typo of {arm!r})",
+                _rows(s, typo == arm),
+                True,
+            )
+            for arm in trial.arms
         ),
         Violation(
             "subjects",
@@ -190,21 +248,6 @@ def _mri_rules(trial: TrialData) -> list[Violation]:
     return [
         Violation(
             "mri",
-            "cst_fa",
-            "a CST FA outside [0, 1]",
-            _rows(m, (m["cst_fa"] < 0) | (m["cst_fa"] > 1)),
-        ),
-        Violation(
-            "mri",
-            "precentral_thickness_mm",
-            "a non-positive cortical thickness",
-            _rows(m, m["precentral_thickness_mm"] <= 0),
-        ),
-        Violation(
-            "mri", "cord_csa_mm2", "a non-positive cord area", _rows(m, m["cord_csa_mm2"] <= 0)
-        ),
-        Violation(
-            "mri",
             "composite_sign",
             "a 'composite_sign' inconsistent with its two components "
             "(it must equal cst_flair_hyperintensity AND motor_cortex_swi_hypointensity)",
@@ -220,10 +263,8 @@ def _visit_rules(trial: TrialData) -> list[Violation]:
     for table in ("alsfrs", "mri"):
         frame = trial.table(table)
         ids = frame["subject_id"]
-        dup = frame.duplicated(["subject_id", "months"], keep="first") & ids.notna()
-        out.append(
-            Violation(table, "months", "a duplicate (subject_id, months) visit", _rows(frame, dup))
-        )
+        what = "(subject_id, months) " + ("visit" if table == "alsfrs" else "scan")
+        out.extend(_duplicates(trial, table, ["subject_id", "months"], what, False))
         out.append(
             Violation(
                 table,
@@ -247,14 +288,13 @@ def _visit_rules(trial: TrialData) -> list[Violation]:
 
 def _event_rules(trial: TrialData) -> list[Violation]:
     e = trial.events
-    dup = e["subject_id"].duplicated(keep="first") & e["subject_id"].notna()
     bad_type = e["event_type"].notna() & ~e["event_type"].isin(EVENT_TYPES)
     inconsistent = e["event_type"].isin(EVENT_TYPES) & (
         e["event"] == (e["event_type"] == "censored")
     )
     unknown = e["subject_id"].notna() & ~e["subject_id"].isin(trial.subjects["subject_id"])
     return [
-        Violation("events", "subject_id", "a second 'events' row for a subject", _rows(e, dup)),
+        *_duplicates(trial, "events", ["subject_id"], "'events' row of a subject", True),
         Violation(
             "events",
             "event_type",
@@ -278,7 +318,7 @@ def _event_rules(trial: TrialData) -> list[Violation]:
 
 RULES: tuple[Check, ...] = (
     _missing_keys,
-    _negative_times,
+    _values,
     _subject_rules,
     _event_rules,
     _item_rules,
@@ -288,6 +328,9 @@ RULES: tuple[Check, ...] = (
 """Checks in the order strict validation applies them."""
 
 
+_EMPTY = "no subject at all (the 'subjects' table has no rows)"
+
+
 @dataclass(frozen=True, eq=False)
 class ValidationReport(ResultMixin):
     """What validation found.
@@ -295,7 +338,7 @@ class ValidationReport(ResultMixin):
     Attributes
     ----------
     valid : bool
-        True when no row broke a rule.
+        True when no row broke a rule and the trial has at least one subject.
     data : TrialData
         The trial with every offending row set aside (the input itself when valid).
     exclusions : pandas.DataFrame
@@ -328,6 +371,8 @@ class ValidationReport(ResultMixin):
         broken = self.checks[self.checks["n_rows"] > 0]
         for rec in broken.itertuples():
             lines.append(f"  {rec.table}.{rec.column}: {rec.n_rows} row(s) with {rec.rule}")
+        if self.data.n_subjects == 0:
+            lines.append(f"  subjects: {_EMPTY}")
         if len(self.exclusions):
             lines.append(f"  {len(self.exclusions)} row(s) set aside (see the exclusion log)")
         return "\n".join(lines)
@@ -378,6 +423,13 @@ def validate_trial(trial: TrialData, *, lenient: bool = False) -> ValidationRepo
     >>> at.load_example().validate().valid
     True
     """
+    if trial.n_subjects == 0 and not lenient:
+        raise DataValidationError(
+            f"table 'subjects', column 'subject_id', subject None, row None: {_EMPTY} "
+            f"({trial!r}); a trial needs at least one subject with an 'events' row.",
+            table="subjects",
+            column="subject_id",
+        )
     violations: list[Violation] = []
     for check in RULES:
         found = check(trial)
@@ -398,8 +450,8 @@ def validate_trial(trial: TrialData, *, lenient: bool = False) -> ValidationRepo
         columns=["table", "column", "rule", "n_rows"],
     )
     checks = checks.groupby(["table", "column", "rule"], sort=False, as_index=False)["n_rows"].sum()
-    if not lenient or not checks["n_rows"].any():
-        return ValidationReport(True, trial, trial.exclusions.copy(), checks)
+    if not checks["n_rows"].any():
+        return ValidationReport(trial.n_subjects > 0, trial, trial.exclusions.copy(), checks)
     return _set_aside(trial, violations, checks)
 
 

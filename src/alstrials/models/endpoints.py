@@ -30,6 +30,10 @@ ALSFRS-R change at a time s: baseline is the subject's first visit with a total.
 the visits bracketing s (last value carried forward after the last visit). Before the first
 visit the change is 0.
 
+Ties are decided without depending on rounding (:mod:`alstrials.models.ties`): follow-up times,
+visit times and the horizon that differ only by rounding are one time, and ALSFRS-R changes that
+differ by at most ``margin + sqrt(eps) * max|ALSFRS-R|`` tie.
+
 References
 ----------
 Berry JD, Miller R, Moore DH, et al. The Combined Assessment of Function and Survival (CAFS):
@@ -48,8 +52,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from alstrials.data.schema import DEFAULT_ARMS, TrialData
+from alstrials.data.arms import DEFAULT_ARMS, infer_arms
+from alstrials.data.schema import TrialData
 from alstrials.errors import DataValidationError, DataWarning
+from alstrials.models.ties import TIE_TOLERANCE, merge_close_times
 
 __all__ = [
     "ChangeMethod",
@@ -132,12 +138,17 @@ def pairwise_matrix(
     """
     if change not in ("locf", "interpolate"):
         raise ValueError(f"change must be 'locf' or 'interpolate', got {change!r}")
-    f = np.asarray(follow_up, dtype=float)
     d = np.asarray(event, dtype=bool)
+    vt = np.asarray(visit_times, float)
+    vv = np.asarray(visit_values, float)
+    # times equal up to rounding are one time, changes equal up to rounding tie
+    # (alstrials.models.ties): the comparisons then do not depend on the CPU
+    h = np.array([] if horizon is None else [float(horizon)])
+    f, vt, h = merge_close_times(np.asarray(follow_up, dtype=float), vt, h)
     t = f.copy()
     if horizon is not None:
-        d = d & (f <= horizon)
-        t = np.minimum(f, horizon)
+        d = d & (f <= h[0])
+        t = np.minimum(f, h[0])
     s = np.minimum.outer(t, t)
     died = d[:, None] & (f[:, None] <= s)  # died[i, j]: i had its event within the pair's window
     died_j = died.T
@@ -146,9 +157,11 @@ def pairwise_matrix(
         np.sign(f[:, None] - f[None, :]),
         np.where(died, -1.0, np.where(died_j, 1.0, 0.0)),
     )
-    v = change_at(np.asarray(visit_times, float), np.asarray(visit_values, float), s, change)
+    v = change_at(vt, vv, s, change)
     diff = v - v.T
-    func = np.where(np.abs(diff) <= margin, 0.0, np.sign(diff))
+    finite = vv[np.isfinite(vv)]
+    atol = TIE_TOLERANCE * max(1.0, float(np.max(np.abs(finite), initial=0.0)))
+    func = np.where(np.abs(diff) <= margin + atol, 0.0, np.sign(diff))
     u = np.where(died | died_j, surv, func)
     np.fill_diagonal(u, 0.0)
     return u
@@ -243,13 +256,15 @@ def prepare_pairwise(
     )
     visits = visits.sort_values(["subject_id", "months"], kind="stable")
     if arms is None:
+        # the trial's declared arms; for plain frames only an unambiguous reference (never the
+        # alphabetically first label): see alstrials.data.arms.infer_arms
         found = list(pd.unique(subj["arm"].dropna()))
-        if declared is not None and len(declared) == 2:
+        if declared is not None:
             arms = declared
-        elif set(found) == set(DEFAULT_ARMS):
-            arms = DEFAULT_ARMS
+        elif len(found) == 2 or set(found) <= set(DEFAULT_ARMS):
+            arms = infer_arms(subj["arm"], subj["subject_id"].tolist())
         else:
-            arms = tuple(sorted(found))
+            arms = tuple(found)
     arms = tuple(arms)
     if len(arms) != 2:
         raise DataValidationError(

@@ -26,7 +26,6 @@ The same inputs give byte-identical CSV tables (and report).
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict
@@ -35,6 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from alstrials._config import check_table, read_toml
 from alstrials.data.cutoff import blind, cut_at
 from alstrials.data.frames import long_frame, survival_frame, visit_schedule
 from alstrials.data.schema import TrialData
@@ -47,7 +47,7 @@ from alstrials.design.information import (
 )
 from alstrials.design.interim import InterimResult, interim_analysis
 from alstrials.design.sequential import GSDesign, group_sequential
-from alstrials.errors import DesignError
+from alstrials.errors import ConfigError, DesignError
 from alstrials.models.lmm import fit_lmm
 from alstrials.models.primary import fit_arm_cox, fit_slope_model, slope_term
 from alstrials.models.survival import kaplan_meier
@@ -56,7 +56,14 @@ from alstrials.reporting.html import HtmlReport
 from alstrials.reporting.sequential_plots import plot_boundaries
 from alstrials.reporting.survival_plots import plot_km
 
-__all__ = ["InterimPlan", "read_plan", "run_interim", "InterimReport"]
+__all__ = [
+    "InterimPlan",
+    "read_plan",
+    "run_interim",
+    "InterimReport",
+    "DESIGN_KINDS",
+    "ENDPOINT_KINDS",
+]
 
 ENDPOINTS = ("slope", "events")
 
@@ -80,7 +87,12 @@ class InterimPlan:
     # hr = 0.7                             # planned hazard ratio (events)
     # max_information = 180.0              # overrides the design's maximum
     allocation = 0.5                       # share randomised to the active arm
-    looks = [9.0]                          # calendar months of earlier looks
+    looks = [9.0]                          # calendar months of earlier looks (at most k - 1)
+    # n_total = 400                        # planned subjects (projection of look dates)
+    # dropout_rate = 0.02                  # per month (projection of look dates)
+
+    Unknown tables and keys are refused (:func:`read_plan`); ``n_total`` and ``dropout_rate``
+    are kept in ``options``.
     """
 
     k: int
@@ -118,43 +130,97 @@ class InterimPlan:
         return float(design.inflation * fixed)
 
 
+DESIGN_KINDS: dict[str, str] = {
+    "k": "integer",
+    "alpha": "number",
+    "beta": "number",
+    "boundary": "string",
+    "futility": "string",
+    "binding": "boolean",
+    "gamma": "number",
+    "info": "numbers",
+}
+"""Keys of the ``[design]`` table of ``design.toml`` and the kind of value each takes."""
+
+ENDPOINT_KINDS: dict[str, str] = {
+    "type": "string",
+    "delta": "number",
+    "hr": "number",
+    "max_information": "number",
+    "allocation": "number",
+    "looks": "numbers",
+    "n_total": "integer",
+    "dropout_rate": "number",
+}
+"""Keys of the ``[endpoint]`` table of ``design.toml`` and the kind of value each takes."""
+
+
 def read_plan(path: str | Path) -> InterimPlan:
-    """Read an :class:`InterimPlan` from a TOML file (format in its docstring)."""
-    try:
-        config = tomllib.loads(Path(path).read_text())
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise DesignError(f"cannot read design file {str(path)!r}: {exc}") from exc
-    design = dict(config.get("design", {}))
+    """Read an :class:`InterimPlan` from a TOML file (format in its docstring).
+
+    Every key and value is checked before anything runs: unknown tables and keys are refused
+    (with "did you mean ...?"), values must have the documented type, ``info`` must hold ``k``
+    fractions and ``looks`` at most ``k - 1`` earlier looks (the current cut-off is the next).
+
+    Raises
+    ------
+    ConfigError
+        With the file, the table and the key in the message (a :class:`DesignError`).
+    """
+    config = read_toml(path, what="design file")
+    check_table(config, {"design": "table", "endpoint": "table"}, file=path, table=None)
+    if "design" not in config:
+        raise ConfigError(f"{path}: no [design] table; it needs at least k, the planned analyses")
+    design = dict(config["design"])
     endpoint = dict(config.get("endpoint", {}))
+    check_table(design, DESIGN_KINDS, file=path, table="design")
+    check_table(endpoint, ENDPOINT_KINDS, file=path, table="endpoint")
+    if "k" not in design:
+        raise ConfigError(f"{path}: [design] needs k, the number of planned analyses")
+    k = int(design.pop("k"))
+    if k < 1:
+        raise ConfigError(f"{path}: [design] k must be at least 1, got {k}")
+    info = tuple(float(x) for x in design.pop("info")) if "info" in design else None
+    if info is not None and len(info) != k:
+        raise ConfigError(
+            f"{path}: [design] info has {len(info)} fraction(s) but k = {k}; give one "
+            "information fraction per planned analysis"
+        )
     kind = endpoint.pop("type", "slope")
     if kind not in ENDPOINTS:
-        raise DesignError(f"[endpoint] type must be one of {ENDPOINTS}, got {kind!r}")
+        raise ConfigError(f"{path}: [endpoint] type must be one of {ENDPOINTS}, got {kind!r}")
     effect_key = "delta" if kind == "slope" else "hr"
     if effect_key not in endpoint and "max_information" not in endpoint:
-        raise DesignError(
-            f"[endpoint] needs '{effect_key}' (the planned effect) or "
-            "'max_information' for a {kind} endpoint"
+        raise ConfigError(
+            f"{path}: [endpoint] needs '{effect_key}' (the planned effect) or "
+            f"'max_information' for a {kind} endpoint"
         )
     effect = float(endpoint.pop(effect_key, np.nan))
     if kind == "events" and not np.isnan(effect) and not 0 < effect < 1:
-        raise DesignError(f"[endpoint] hr must be in (0, 1) (a benefit), got {effect}")
-    if "k" not in design:
-        raise DesignError("[design] needs k, the number of planned analyses")
-    known = {"k", "alpha", "beta", "boundary", "futility", "binding", "gamma", "info"}
-    unknown = set(design) - known
-    if unknown:
-        raise DesignError(f"unknown [design] key(s) {sorted(unknown)}; expected {sorted(known)}")
-    return InterimPlan(
-        k=int(design.pop("k")),
+        raise ConfigError(f"{path}: [endpoint] hr must be in (0, 1) (a benefit), got {effect}")
+    looks = tuple(float(x) for x in endpoint.pop("looks", ()))
+    if len(looks) > k - 1:
+        raise ConfigError(
+            f"{path}: [endpoint] looks lists {len(looks)} earlier look(s) but k = {k} allows at "
+            f"most {k - 1} before the current cut-off; raise k or shorten looks"
+        )
+    max_information = endpoint.pop("max_information", None)
+    plan = InterimPlan(
+        k=k,
         endpoint=kind,
         effect=effect,
-        info=tuple(design.pop("info")) if "info" in design else None,
-        max_information=endpoint.pop("max_information", None),
+        info=info,
+        max_information=None if max_information is None else float(max_information),
         allocation=float(endpoint.pop("allocation", 0.5)),
-        looks=tuple(float(x) for x in endpoint.pop("looks", ())),
+        looks=looks,
         options=endpoint,
         **design,
     )
+    try:
+        plan.design()  # an unknown boundary, alpha out of range, ... named with the file
+    except DesignError as exc:
+        raise ConfigError(f"{path}: [design] {exc}") from None
+    return plan
 
 
 @dataclass(frozen=True)
@@ -316,6 +382,11 @@ def run_interim(
     """Analyse ``trial`` at calendar month ``cutoff`` (and at the plan's earlier looks) and
     write CSV tables and ``interim_report.html`` into ``out``."""
     months = [*sorted(plan.looks), float(cutoff)]
+    if len(months) > plan.k:
+        raise DesignError(
+            f"{len(plan.looks)} earlier look(s) and this cut-off make {len(months)} analyses, "
+            f"but the design plans k = {plan.k}"
+        )
     if any(b <= a for a, b in zip(months, months[1:], strict=False)):
         raise DesignError(f"earlier looks {list(plan.looks)} must all precede the cut-off {cutoff}")
     design = plan.design()

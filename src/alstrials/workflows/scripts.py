@@ -38,15 +38,26 @@ def load_steps(script: Path) -> tuple[Step, ...]:
 
 
 def load_trial_for_run(
-    data: str | None, seed: int | None, n_per_arm: int = 200
+    data: str | None,
+    seed: int | None,
+    n_per_arm: int = 200,
+    *,
+    arms: Sequence[str] | None = None,
+    lenient: bool = False,
 ) -> tuple[TrialData, str]:
-    """The trial a run analyses: a folder, a fresh simulation, or the bundled example."""
+    """The trial a run analyses: a folder, a fresh simulation, or the bundled example.
+
+    ``arms`` (declared arms, reference first) and ``lenient`` (set rows breaking the schema
+    aside) are passed to :func:`alstrials.read_trial` for a folder.
+    """
     if data is not None and seed is not None:
         raise AlstrialsError("give either --data or --seed, not both")
     if data is not None:
         from alstrials.data.io import read_trial
 
-        return read_trial(data), f"read_trial({data!r})"
+        options = (f", arms={list(arms)!r}" if arms else "") + (", lenient=True" if lenient else "")
+        trial = read_trial(data, arms=arms, lenient=lenient)
+        return trial, f"read_trial({data!r}{options})"
     if seed is not None:
         from alstrials.data.simulate import simulate_trial
 
@@ -91,8 +102,15 @@ def script_main(steps: Sequence[Step], argv: Sequence[str] | None = None) -> int
     parser.add_argument("--data", default=None)
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--n-per-arm", type=int, default=200)
+    parser.add_argument(
+        "--arms", default=None, help="arm labels, reference first (e.g. placebo,drug)"
+    )
+    parser.add_argument("--lenient", action="store_true", help="set bad rows aside")
     args = parser.parse_args(argv)
-    trial, source = load_trial_for_run(args.data, args.seed, args.n_per_arm)
+    arms = [a.strip() for a in args.arms.split(",")] if args.arms else None
+    trial, source = load_trial_for_run(
+        args.data, args.seed, args.n_per_arm, arms=arms, lenient=args.lenient
+    )
     files = run_steps(trial, args.out, steps=steps, inputs={"data": source})
     print(f"wrote {len(files)} files to {args.out}")
     return 0

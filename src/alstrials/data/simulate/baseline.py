@@ -6,7 +6,8 @@ For subject ``i`` (``p`` = composite prevalence, ``f``/``s`` = FLAIR/SWI prevale
 
 * age ~ N(age_mean, age_sd^2) clipped to [18, 90]; sex "M" with probability male_fraction;
   onset site "bulbar" with probability bulbar_fraction, else "spinal";
-  onset-to-baseline months = exp(log(median) + sdlog Z), clipped to >= 2.
+  onset-to-baseline months = exp(log(median) + sdlog Z), clipped to [2, 240] (the upper bound
+  is the validator's plausible range, :data:`alstrials.data.schema.PLAUSIBLE_RANGES`).
 * MRI signs from one uniform ``U_i``: composite ``S_i = U_i < p``; FLAIR ``F_i = U_i < f``;
   SWI ``W_i = S_i or f <= U_i < f + s - p``. Hence P(F) = f, P(W) = s, P(F and W) = p and
   ``S_i = F_i and W_i``. The signs are stable subject traits (every scan reads the same).
@@ -29,9 +30,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from alstrials.data.schema import PLAUSIBLE_RANGES
 from alstrials.data.simulate.scenario import Scenario
 
 __all__ = ["Baseline", "simulate_baseline", "domain_index"]
+
+_ONSET_MAX = PLAUSIBLE_RANGES["subjects"]["onset_to_baseline_months"][1]
 
 
 def domain_index() -> np.ndarray:
@@ -93,7 +97,7 @@ def simulate_baseline(
         np.log(sc.onset_to_baseline_median_months)
         + sc.onset_to_baseline_sdlog * rng_covariates.standard_normal(n)
     )
-    onset = np.maximum(onset, 2.0)
+    onset = np.clip(onset, 2.0, _ONSET_MAX)
 
     p, f, s = sc.composite_prevalence, sc.flair_prevalence, sc.swi_prevalence
     u = rng_signs.uniform(size=n)

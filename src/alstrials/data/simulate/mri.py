@@ -13,7 +13,9 @@ decline); ``Z`` are independent standard normals; ``t`` is the scan time in year
 
 with scan-level errors ``e ~ N(0, noise_sd^2)`` of each biomarker. ``r_fa`` = cst_fa_slope_corr
 (baseline FA lower in faster progressors), ``r_g`` = cst_fa_change_slope_corr, ``r_a`` =
-cord_csa_slope_corr. FA is clipped to [0, 1], thickness and area to positive values.
+cord_csa_slope_corr. Each biomarker is clipped to its plausible range in
+:data:`alstrials.data.schema.PLAUSIBLE_RANGES` (FA [0, 1], thickness [0.5, 6] mm, area
+[20, 150] mm2), so a simulated trial always validates; the defaults lie far inside.
 Values are rounded (FA 4 decimals, thickness 3, area 2) so they are platform-stable and
 round-trip through CSV. The FLAIR and SWI signs (and their conjunction, ``composite_sign``) are
 stable subject traits drawn in :mod:`~alstrials.data.simulate.baseline`: every scan of a
@@ -24,9 +26,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from alstrials.data.schema import PLAUSIBLE_RANGES
 from alstrials.data.simulate.scenario import Scenario
 
 __all__ = ["simulate_mri_values"]
+
+_RANGE = {name: PLAUSIBLE_RANGES["mri"][name][:2] for name in PLAUSIBLE_RANGES["mri"]}
 
 
 def simulate_mri_values(
@@ -82,6 +87,6 @@ def simulate_mri_values(
     csa = a0 + a1 * years + sc.cord_csa_noise_sd_mm2 * e[2]
     return {
         "cst_fa": np.round(fa, 4),
-        "precentral_thickness_mm": np.round(np.maximum(ct, 0.01), 3),
-        "cord_csa_mm2": np.round(np.maximum(csa, 0.01), 2),
+        "precentral_thickness_mm": np.round(np.clip(ct, *_RANGE["precentral_thickness_mm"]), 3),
+        "cord_csa_mm2": np.round(np.clip(csa, *_RANGE["cord_csa_mm2"]), 2),
     }

@@ -2,7 +2,8 @@
 
 Flow: enrolment and arms -> baseline covariates, MRI sign traits, random effects -> ALSFRS-R
 visits (latent trajectory, observed total, 12 items, gastrostomy) -> MRI scans -> event, dropout
-and censoring times -> truncation of visits and scans at each subject's end of follow-up.
+and censoring times -> truncation of visits and scans at each subject's end of follow-up
+(never before :data:`MIN_FOLLOW_UP_MONTHS`: every event or censoring time is > 0).
 The equations are in the docstrings of :mod:`.enrolment`, :mod:`.baseline`, :mod:`.alsfrs`,
 :mod:`.schedule`, :mod:`.mri` and :mod:`.events`.
 
@@ -44,7 +45,12 @@ from alstrials.data.simulate.scenario import Scenario, _check_names
 from alstrials.data.simulate.schedule import TIME_DECIMALS, simulate_grid
 from alstrials.errors import DesignError
 
-__all__ = ["simulate_trial", "simulate_with_truth", "STREAMS"]
+__all__ = ["simulate_trial", "simulate_with_truth", "STREAMS", "MIN_FOLLOW_UP_MONTHS"]
+
+MIN_FOLLOW_UP_MONTHS = 10.0**-TIME_DECIMALS
+"""Smallest observed event or censoring time (1e-4 months, about 0.003 days): a latent time
+that would round to 0.0 is recorded as this, so no subject's follow-up ends at baseline (joint
+and other survival models need times > 0). The draws themselves are unchanged."""
 
 STREAMS: tuple[str, ...] = (
     "enrolment",
@@ -139,7 +145,8 @@ def simulate_with_truth(
         included = enrol.month <= sc.data_cutoff_month
     end = np.minimum(np.minimum(event_time, dropout_time), admin)
     had_event = event_time <= np.minimum(dropout_time, admin)
-    end_r = np.round(np.maximum(end, 0.0), TIME_DECIMALS)
+    # strictly after baseline: a time that rounds to 0 is recorded as the smallest positive one
+    end_r = np.maximum(np.round(np.maximum(end, 0.0), TIME_DECIMALS), MIN_FOLLOW_UP_MONTHS)
 
     # -- ALSFRS-R ------------------------------------------------------------------------------
     visits = simulate_grid(

@@ -2,7 +2,8 @@
 
 Every analysis takes a :class:`~alstrials.data.schema.TrialData` and returns a
 :class:`ReplicateOutcome`: the estimate of the treatment effect on its natural scale, its
-standard error, the test statistic and the two-sided p-value. The reference arm is
+standard error, the test statistic, the two-sided p-value and the fitted model's ``converged``
+flag. The reference arm is
 ``trial.arms[0]``; effects are "second arm minus reference" (slopes, differences) or "second arm
 versus reference" (log hazard ratios).
 
@@ -47,7 +48,13 @@ __all__ = [
 
 @dataclass(frozen=True)
 class ReplicateOutcome:
-    """One simulated trial's test of the arm effect."""
+    """One simulated trial's test of the arm effect.
+
+    ``converged`` is the fitted model's own flag (``fit.converged``); simulation also counts a
+    replicate as not converged when a :class:`~alstrials.errors.ConvergenceWarning` was issued
+    while it ran or its estimate or p-value is not finite
+    (:mod:`alstrials.design.power.simulate`).
+    """
 
     estimate: float
     se: float
@@ -57,9 +64,15 @@ class ReplicateOutcome:
 
 
 def _wald(estimate: float, se: float, converged: bool = True) -> ReplicateOutcome:
-    z = estimate / se if se > 0 else np.nan
+    """Wald z and two-sided p; a non-finite estimate or SE (or SE <= 0) is "not converged"."""
+    usable = bool(np.isfinite(estimate) and np.isfinite(se) and se > 0)
+    z = estimate / se if usable else np.nan
     return ReplicateOutcome(
-        float(estimate), float(se), float(z), float(2 * stats.norm.sf(abs(z))), converged
+        float(estimate),
+        float(se),
+        float(z),
+        float(2 * stats.norm.sf(abs(z))),
+        bool(converged) and usable,
     )
 
 

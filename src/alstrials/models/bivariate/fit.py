@@ -13,12 +13,20 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from alstrials.data.arms import PLACEBO_LABELS, placebo_reference
 from alstrials.errors import ConvergenceWarning, DataValidationError
 from alstrials.models.bivariate.interval import _fisher_ci
 from alstrials.models.bivariate.likelihood import _cross_products, _negloglik, _profile, _random_cov
 from alstrials.models.bivariate.optimise import _newton_polish, _start
 from alstrials.models.bivariate.result import BivariateResult
 from alstrials.models.bivariate.stack import _stack
+from alstrials.models.diagnostics import (
+    check_full_rank,
+    check_residual_variation,
+    information_problems,
+    unidentified_variance,
+    warn_problems,
+)
 
 __all__ = ["fit_bivariate_lmm"]
 
@@ -55,7 +63,8 @@ def fit_bivariate_lmm(
         Arm column: adds outcome-specific arm effects on intercept and slope
         (``"<outcome>:arm[T.a]"``, ``"<outcome>:<time>:arm[T.a]"``).
     arm_reference : optional
-        Reference arm (default ``"placebo"`` if present, else the first sorted level).
+        Reference arm (default: the one placebo-like level, see
+        :data:`alstrials.data.arms.PLACEBO_LABELS`; without one, an error asks for it).
     level : float, default 0.95
         Confidence level for the fixed effects and the slope correlation.
     maxiter : int, default 1000
@@ -112,11 +121,14 @@ def fit_bivariate_lmm(
         levels = sorted(pd.unique(long[arm]), key=str)
         if len(levels) < 2:
             raise DataValidationError(f"column '{arm}' has a single level {levels}", column=arm)
-        ref = (
-            arm_reference
-            if arm_reference is not None
-            else ("placebo" if "placebo" in levels else levels[0])
-        )
+        ref = arm_reference if arm_reference is not None else placebo_reference(levels)
+        if ref is None:  # never the alphabetically first level
+            raise DataValidationError(
+                f"column '{arm}' has the levels {levels} and none (or more than one) is "
+                f"placebo-like ({', '.join(PLACEBO_LABELS)}); pass arm_reference= to name the "
+                "reference arm",
+                column=arm,
+            )
         if ref not in levels:
             raise DataValidationError(f"arm_reference={ref!r} is not a level of '{arm}'")
         for a in [lv for lv in levels if lv != ref]:
@@ -125,11 +137,19 @@ def fit_bivariate_lmm(
             names += [f"{o}:arm[T.{a}]" for o in outcomes]
             names += [f"{o}:{time}:arm[T.{a}]" for o in outcomes]
     x = np.column_stack(cols)
-    if np.linalg.matrix_rank(x.T @ x) < x.shape[1]:
-        raise DataValidationError(
-            "the fixed-effects design is rank deficient: a covariate is constant or collinear "
-            "with time; drop it"
+    check_full_rank(
+        x,
+        names,
+        what="the fixed-effects design",
+        hint="A covariate is constant or collinear with time; drop it.",
+    )
+    problems: list[str] = []
+    for kk, out in enumerate(outcomes):
+        rows = k == kk
+        df_within = check_residual_variation(
+            y[rows], x[rows], z[rows][:, [kk, 2 + kk]], subj[rows], what=f"outcome {out!r}"
         )
+        problems += unidentified_variance(df_within, f"outcome {out!r}")
     # centring each outcome only shifts its intercept (columns 0 and 1 are the outcome
     # indicators) and avoids cancellation in y'V^{-1}y - b'beta at large outcome levels
     centre = np.array([y[k == 0].mean(), y[k == 1].mean()])
@@ -145,6 +165,8 @@ def fit_bivariate_lmm(
     theta, hess = _newton_polish(fun, res.x)
     grad_norm = float(np.max(np.abs(fun(theta)[1])))
     converged = bool(np.isfinite(res.fun) and grad_norm < 1e-3 and res.nit < maxiter)
+    if converged:
+        problems += information_problems(hess, "observed information")
     message = (
         ""
         if converged
@@ -158,6 +180,9 @@ def fit_bivariate_lmm(
         warnings.warn(
             f"fit_bivariate_lmm did not converge: {message}", ConvergenceWarning, stacklevel=2
         )
+    elif problems:
+        warn_problems("fit_bivariate_lmm", problems, stacklevel=3)
+    converged = converged and not problems
     parts = _profile(theta, st, reml)
     beta = parts.beta.copy()
     beta[:2] += centre
@@ -205,4 +230,5 @@ def fit_bivariate_lmm(
         converged=converged,
         n_iter=int(res.nit),
         message=message,
+        problems=tuple(problems),
     )

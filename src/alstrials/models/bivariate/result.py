@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from alstrials._results import ResultMixin, convergence_note
+from alstrials.models.diagnostics import annotate_summary
 
 __all__ = ["BivariateResult"]
 
@@ -37,6 +38,11 @@ class BivariateResult(ResultMixin):
     slope_correlation_ci : tuple of float
         Fisher-z Wald interval (delta method, observed information); NaN if the information
         matrix is not positive definite.
+    converged : bool
+        BFGS met its gradient criterion and no problem was found.
+    problems : tuple of str
+        Why the estimate is not usable (variance components not identified, a singular
+        observed information); empty for a good fit.
     """
 
     outcomes: tuple
@@ -60,6 +66,7 @@ class BivariateResult(ResultMixin):
     converged: bool
     n_iter: int
     message: str
+    problems: tuple[str, ...] = ()
 
     def summary(self) -> pd.DataFrame:
         """Fixed effects, variance components and the slope correlation (index: section, term)."""
@@ -92,7 +99,9 @@ class BivariateResult(ResultMixin):
                 [("tracking", "slope_correlation")], names=["section", "term"]
             ),
         )
-        return pd.concat([fixed, other, slope])
+        return annotate_summary(
+            pd.concat([fixed, other, slope]), self.converged, self.problems, self.message
+        )
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{v} {k}" for k, v in self.n_obs_by_outcome.items())
@@ -101,5 +110,6 @@ class BivariateResult(ResultMixin):
             f"BivariateResult({self.outcomes[0]} & {self.outcomes[1]} over {self.time}, "
             f"{'REML' if self.reml else 'ML'}; {self.n_subjects} subjects, {self.n_obs} "
             f"observations ({counts}); slope correlation {self.slope_correlation:.3f} "
-            f"[{lo:.3f}, {hi:.3f}]; {convergence_note(self.converged, self.message)})"
+            f"[{lo:.3f}, {hi:.3f}]; "
+            f"{convergence_note(self.converged, self.message, self.problems)})"
         )

@@ -10,7 +10,9 @@ Survival submodel (proportional hazards with a piecewise-constant baseline):
     m_i(t) = x_i(t)' beta + z_i(t)' b_i,
 
 where ``q(t)`` is the interval ``(k_{q-1}, k_q]`` of the baseline knots holding ``t``
-(``k_0 = 0``, last interval open to infinity).
+(``k_0 = 0``, last interval open to infinity). Knots and follow-up times that differ only by
+rounding are merged first (:mod:`alstrials.models.ties`), so an event at a knot is always in the
+interval that the knot closes.
 
 The rows ``x_i(t)``, ``z_i(t)`` at an arbitrary time are obtained by evaluating the formulaic
 model specs of ``long_formula`` and ``random`` (built once from the longitudinal data, so
@@ -37,7 +39,9 @@ import pandas as pd
 from formulaic import model_matrix
 
 from alstrials.errors import DataValidationError
+from alstrials.models.formula import check_formula
 from alstrials.models.joint.quadrature import legendre_on_intervals
+from alstrials.models.ties import merge_close_times
 
 __all__ = ["JointDesign", "build_design", "default_knots", "design_at_times"]
 
@@ -214,6 +218,10 @@ def build_design(
     gl_points: int,
 ) -> JointDesign:
     """Validate the two frames and build every design array (see module docstring)."""
+    # formulaic evaluates Python in formulas: only the restricted grammar gets through
+    check_formula(long_formula, what="long_formula")
+    check_formula(random, what="random")
+    check_formula(surv_formula, what="surv_formula")
     for table, frame, cols in (
         ("longitudinal", longitudinal, (group, time)),
         ("survival", survival, (group, duration, event)),
@@ -291,7 +299,9 @@ def build_design(
     long["_subj"] = long[group].map(pos).astype(int)
     long = long.sort_values(["_subj", time], kind="stable").reset_index(drop=True)
     tvals = pd.to_numeric(long[time], errors="coerce").to_numpy(dtype=float)
-    late = ~np.isfinite(tvals) | (tvals > T[long["_subj"].to_numpy()] + 1e-12) | (tvals < 0)
+    # a measurement at the event time up to rounding is at the event time (models.ties)
+    tcheck, tend = merge_close_times(tvals, T)
+    late = ~np.isfinite(tvals) | (tcheck > tend[long["_subj"].to_numpy()]) | (tvals < 0)
     if late.any():
         j = int(np.flatnonzero(late)[0])
         raise DataValidationError(
@@ -333,6 +343,11 @@ def build_design(
         k = np.unique(np.asarray(knots, dtype=float))
         if np.any(~np.isfinite(k)) or np.any(k <= 0):
             raise DataValidationError("knots must be finite and positive", column="knots")
+    # a knot equal to an observed time up to rounding is that time (alstrials.models.ties), so
+    # which interval holds an event at a knot does not depend on how the knot was computed
+    T, k = merge_close_times(T, k)
+    k = np.unique(k)
+    k = k[k < T.max()] if knots is None else k
     breaks = np.concatenate([[0.0], k, [np.inf]])
     event_interval = np.clip(np.searchsorted(breaks, T, side="left") - 1, 0, len(k))
 

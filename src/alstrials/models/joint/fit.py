@@ -37,10 +37,18 @@ import pandas as pd
 from scipy.optimize import minimize
 
 from alstrials.errors import ConvergenceError, ConvergenceWarning, DataValidationError
+from alstrials.models.diagnostics import (
+    check_full_rank,
+    check_residual_variation,
+    information_problems,
+    monotone_directions,
+    unidentified_variance,
+)
 from alstrials.models.joint.design import JointDesign, build_design
 from alstrials.models.joint.likelihood import (
     Layout,
     Params,
+    QuadState,
     loglik_and_score,
     make_state,
     posterior_modes,
@@ -168,9 +176,19 @@ def fit_joint(
     Raises
     ------
     DataValidationError
-        Inconsistent tables, bad options.
+        Inconsistent tables, bad options, a collinear or constant design column, a biomarker
+        fitted exactly (residual variance 0); :class:`~alstrials.errors.FormulaError` for a
+        formula outside the restricted grammar (:mod:`alstrials.models.formula`).
     ConvergenceError
         The likelihood is not finite at the starting values.
+
+    Warns
+    -----
+    ConvergenceWarning
+        The optimiser did not converge, or the estimate is not usable (``problems``: monotone
+        likelihood in a survival coefficient, e.g. a single event or all events in one arm; a
+        non-positive-definite information; a baseline interval without events); ``converged``
+        is then False.
 
     References
     ----------
@@ -215,6 +233,29 @@ def fit_joint(
         None if knots is None else np.asarray(knots, dtype=float),
         n_knots,
         gl_points,
+    )
+    check_full_rank(
+        design.X,
+        design.long_names,
+        what=f"the longitudinal design of {long_formula!r}",
+        hint="Drop a constant or collinear term.",
+    )
+    check_full_rank(
+        design.Z, design.random_names, what=f"the random-effects design {random!r}", hint=""
+    )
+    check_full_rank(
+        design.W - design.W.mean(axis=0),
+        design.surv_names,
+        what=f"the survival design of {surv_formula!r} (centred; the baseline hazard absorbs "
+        "constants)",
+        hint="Drop a constant covariate or one of the collinear ones.",
+    )
+    df_within = check_residual_variation(
+        design.y,
+        design.X,
+        design.Z,
+        design.obs_subject,
+        what=f"fit_joint({long_formula!r}, random {random!r})",
     )
     value, slope = _ASSOCIATIONS[association]
     layout = Layout(
@@ -273,16 +314,28 @@ def fit_joint(
     except np.linalg.LinAlgError:
         vcov = np.full_like(hess, np.nan)
         pd_ok = False
+    problems = unidentified_variance(df_within, f"random {random!r} by {group!r}")
     if not pd_ok:
-        converged = False
-        message = "observed information is not positive definite at the estimate"
-    if not converged:
+        problems += information_problems(-hess, "observed information") or [
+            "the observed information matrix is not positive definite at the estimate"
+        ]
+    problems += _separation(theta, vcov, design, layout, state)
+    problems += [
+        f"baseline hazard interval {q + 1} ({design.breaks[q]:g}, {design.breaks[q + 1]:g}] "
+        "has no events: its hazard is estimated at the boundary 0; use fewer knots"
+        for q in np.flatnonzero(
+            np.bincount(design.event_interval, weights=design.d, minlength=layout.n_intervals) == 0
+        )
+    ]
+    if problems or not converged:
         warnings.warn(
-            f"joint model did not converge ({message}); try other knots, more rounds "
-            "(max_rounds) or a rescaled time/biomarker",
+            "joint model did not converge to a usable estimate ("
+            + "; ".join([*([message] if message and not converged else []), *problems])
+            + "); try other knots, more rounds (max_rounds) or a rescaled time/biomarker",
             ConvergenceWarning,
             stacklevel=2,
         )
+    converged = converged and not problems
     return _build_result(
         design,
         layout,
@@ -296,6 +349,22 @@ def fit_joint(
         gh_points,
         gl_points,
         modes,
+        tuple(problems),
+    )
+
+
+def _separation(
+    theta: np.ndarray, vcov: np.ndarray, design: JointDesign, layout: Layout, state: QuadState
+) -> list[str]:
+    """Monotone likelihood in a survival coefficient (gamma, association): the shared rule of
+    :func:`alstrials.models.diagnostics.monotone_directions`, grid held fixed."""
+    i_gamma = layout.p + 1 + layout.q * (layout.q + 1) // 2
+    n_coef = layout.r + int(layout.value) + int(layout.slope)
+    index = list(range(i_gamma, i_gamma + n_coef))
+    names = [*design.surv_names, *(["value"] * layout.value), *(["slope"] * layout.slope)]
+    se = np.sqrt(np.abs(np.diag(vcov)))[index]
+    return monotone_directions(
+        lambda th: float(loglik_and_score(th, design, layout, state)[0]), theta, se, index, names
     )
 
 
@@ -312,6 +381,7 @@ def _build_result(
     gh_points,
     gl_points,
     modes,
+    problems=(),
 ) -> JointResult:
     par = Params.unpack(theta, layout)
     se = np.sqrt(np.clip(np.diag(vcov), 0, None))
@@ -365,6 +435,7 @@ def _build_result(
         bic=-2 * loglik + np.log(design.n_subjects) * k,
         converged=converged,
         message=message,
+        problems=problems,
         n_subjects=design.n_subjects,
         n_obs=len(design.y),
         n_events=int(design.d.sum()),

@@ -22,6 +22,7 @@ import pandas as pd
 from scipy import stats
 
 from alstrials._results import ResultMixin, convergence_note
+from alstrials.models.diagnostics import annotate_summary
 from alstrials.models.joint.likelihood import Layout
 
 __all__ = ["JointResult", "JointModelSpec", "coef_table"]
@@ -82,7 +83,11 @@ class JointResult(ResultMixin):
     loglik, aic, bic : float
         Full marginal log-likelihood (with constants); AIC; BIC with ``log(n_subjects)``.
     converged : bool
-        Whether the optimisation met its criteria and the information is positive definite.
+        Whether the optimisation met its criteria and no problem was found.
+    problems : tuple of str
+        Why the estimate is not usable: monotone likelihood in a survival coefficient (a single
+        event, all events in one arm), a non-positive-definite observed information, a baseline
+        interval without events, variance components not identified. Empty for a good fit.
     theta, vcov : ndarray
         Unconstrained parameter vector and its estimated covariance.
     random_effects : DataFrame
@@ -99,6 +104,7 @@ class JointResult(ResultMixin):
     bic: float
     converged: bool
     message: str
+    problems: tuple[str, ...]
     n_subjects: int
     n_obs: int
     n_events: int
@@ -121,7 +127,7 @@ class JointResult(ResultMixin):
             f"JointResult(association={self.association!r}, piecewise baseline with "
             f"{len(self.knots) + 1} intervals: {self.n_subjects} subjects, {self.n_obs} "
             f"observations, {self.n_events} events; loglik={self.loglik:.4f}; "
-            f"{convergence_note(self.converged, self.message)})"
+            f"{convergence_note(self.converged, self.message, self.problems)})"
         )
 
     def summary(self) -> pd.DataFrame:
@@ -152,9 +158,10 @@ class JointResult(ResultMixin):
             ).assign(part="baseline")
         )
         out = pd.concat(parts)
-        return out.reset_index().set_index(["part", "term"])[
+        out = out.reset_index().set_index(["part", "term"])[
             ["estimate", "se", "z", "p", "ci_low", "ci_high"]
         ]
+        return annotate_summary(out, self.converged, self.problems, self.message)
 
     def predict_survival(
         self,

@@ -15,8 +15,9 @@ summed per subject with :func:`numpy.add.reduceat`), so a likelihood evaluation 
 ``O(m q^3 + m q^2 p)`` for ``m`` subjects, whatever the number of visits.
 
 This module also cleans the input: it checks that the columns exist, drops (and counts) rows with a
-missing value in any variable the model uses, and checks that the fixed-effects design has full
-column rank.
+missing value in any variable the model uses, and checks that the fixed- and random-effects
+designs have full column rank, with the tolerance of
+:func:`alstrials.models.diagnostics.check_full_rank` (nearly collinear columns are rejected too).
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ import pandas as pd
 from formulaic import Formula, model_matrix
 
 from alstrials.errors import DataValidationError, DataWarning
+from alstrials.models.diagnostics import check_full_rank
+from alstrials.models.formula import check_formula
 
 __all__ = ["LMMDesign", "build_design"]
 
@@ -132,6 +135,8 @@ def build_design(data: pd.DataFrame, formula: str, group: str, random: str) -> L
         raise DataValidationError(
             f"random must be a one-sided formula string such as '~1' or '~months', got {random!r}."
         )
+    check_formula(formula)  # formulaic evaluates Python: only the restricted grammar
+    check_formula(random, what="random")
     try:
         fixed_vars = set(Formula(formula).required_variables)
         random_vars = set(Formula(random).required_variables)
@@ -202,16 +207,18 @@ def build_design(data: pd.DataFrame, formula: str, group: str, random: str) -> L
         raise DataValidationError(
             f"{X.shape[0]} observations cannot estimate {p} fixed effects; simplify the formula."
         )
-    rank = np.linalg.matrix_rank(X)
-    if rank < p:
-        _, _, vt = np.linalg.svd(X, full_matrices=False)
-        null = np.abs(vt[-1]) > 1e-8
-        involved = [n for n, flag in zip(fixed_names, null, strict=True) if flag]
-        raise DataValidationError(
-            f"the fixed-effects design of {formula!r} is rank deficient (rank {rank} < {p} "
-            f"columns); these terms are linearly dependent: {involved}. Remove a term or a "
-            "factor level with no data."
-        )
+    check_full_rank(
+        X,
+        fixed_names,
+        what=f"the fixed-effects design of {formula!r}",
+        hint="Remove a term (or rescale/centre a covariate) or a factor level with no data.",
+    )
+    check_full_rank(
+        Z,
+        random_names,
+        what=f"the random-effects design {random!r}",
+        hint="Remove a random term that duplicates another.",
+    )
 
     ZtZ = _block_sums(Z[:, :, None] * Z[:, None, :], starts)
     ZtX = _block_sums(Z[:, :, None] * X[:, None, :], starts)

@@ -17,7 +17,12 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from alstrials.errors import ConvergenceWarning, DataValidationError
+from alstrials.errors import ConvergenceError, ConvergenceWarning, DataValidationError
+from alstrials.models.diagnostics import (
+    check_residual_variation,
+    unidentified_variance,
+    warn_problems,
+)
 from alstrials.models.lmm.design import build_design
 from alstrials.models.lmm.engine import evaluate, optimise, prepare
 from alstrials.models.lmm.inference import satterthwaite_parts, wald_table
@@ -76,12 +81,18 @@ def fit_lmm(
     Raises
     ------
     DataValidationError
-        Missing columns, fewer than 2 groups, a rank-deficient design, bad options.
+        Missing columns, fewer than 2 groups, a rank-deficient or nearly collinear design, an
+        outcome fitted exactly (residual variance 0), bad options.
+    ConvergenceError
+        The mixed-model equations became singular during the fit.
 
     Warns
     -----
     ConvergenceWarning
-        The optimiser stopped before the gradient criterion was met (also on the result).
+        The optimiser stopped before the gradient criterion was met, or the variance components
+        are not identified (no within-subject residual degrees of freedom, e.g. one observation
+        per subject with a random intercept); ``converged`` is then False and ``problems`` says
+        why.
     DataWarning
         Rows with missing values were left out.
 
@@ -111,12 +122,29 @@ def fit_lmm(
         raise DataValidationError(f"group must be a column name (str), got {group!r}.")
     reml = bool(reml)
     d = build_design(data, formula, group, random)
-    opt = optimise(d, reml, maxiter=int(maxiter), gtol=gtol)
-    stats = prepare(d)
-    ev = evaluate(opt.theta, stats, reml)
+    df_within = check_residual_variation(
+        d.y, d.X, d.Z, d.group_index, what=f"fit_lmm({formula!r}, random {random!r})"
+    )
+    problems = unidentified_variance(df_within, f"random {random!r} by {group!r}")
+    try:
+        opt = optimise(d, reml, maxiter=int(maxiter), gtol=gtol)
+        stats = prepare(d)
+        ev = evaluate(opt.theta, stats, reml)
+    except np.linalg.LinAlgError as exc:
+        raise ConvergenceError(
+            f"fit_lmm({formula!r}): a matrix of the mixed-model equations became singular "
+            f"({exc}); rescale or centre covariates, drop nearly collinear terms, or simplify "
+            "the random effects."
+        ) from exc
     n, p = d.X.shape
     q = d.ZtZ.shape[1]
     sigma2 = ev.sigma2
+    if not (np.isfinite(ev.deviance) and sigma2 > 0):
+        raise ConvergenceError(
+            f"fit_lmm({formula!r}): the residual variance went to 0 (deviance "
+            f"{ev.deviance:.4g}); the outcome is fitted (almost) exactly. Check the outcome "
+            "column, or fit fewer random effects."
+        )
 
     if not opt.success:
         warnings.warn(
@@ -126,6 +154,8 @@ def fit_lmm(
             ConvergenceWarning,
             stacklevel=2,
         )
+    elif problems:
+        warn_problems("fit_lmm", problems, stacklevel=3)
 
     fixed_names, random_names = d.fixed_names, d.random_names
     vcov = sigma2 * np.linalg.inv(ev.A)
@@ -176,9 +206,10 @@ def fit_lmm(
         theta=opt.theta,
         grad_norm=opt.grad_norm,
         n_iter=opt.n_iter,
-        converged=opt.success,
+        converged=opt.success and not problems,
         boundary=boundary,
         message=opt.message,
+        problems=tuple(problems),
         n_subjects=d.n_groups,
         n_obs=n,
         n_dropped=d.n_dropped,

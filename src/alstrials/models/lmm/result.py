@@ -48,7 +48,11 @@ class LMMResult(ResultMixin):
     grad_norm : float
         Largest absolute projected gradient component of the deviance at the optimum.
     converged, boundary : bool
-        Whether the optimiser met its criterion; whether a random-effect variance is at 0.
+        Whether the optimiser met its criterion and no problem was found; whether a
+        random-effect variance is at 0 (a valid estimate on the boundary, not a problem).
+    problems : tuple of str
+        Why the estimate is not usable (e.g. variance components not identified); empty for a
+        good fit.
     blups : pandas.DataFrame
         One row per subject, one column per random term.
     blup_cov : numpy.ndarray
@@ -79,6 +83,7 @@ class LMMResult(ResultMixin):
     converged: bool
     boundary: bool
     message: str
+    problems: tuple[str, ...]
     n_subjects: int
     n_obs: int
     n_dropped: int
@@ -106,7 +111,9 @@ class LMMResult(ResultMixin):
 
     def __repr__(self) -> str:
         crit = "REML" if self.reml else "ML"
-        flags = convergence_note(self.converged, f"gradient norm {self.grad_norm:.2g}")
+        flags = convergence_note(
+            self.converged, f"gradient norm {self.grad_norm:.2g}", self.problems
+        )
         if self.boundary:
             flags += ", boundary (a random-effect variance is 0)"
         return (
@@ -129,6 +136,8 @@ class LMMResult(ResultMixin):
         out.index.name = "term"
         note = "" if self.converged else "not converged"
         out["note"] = note
+        if self.problems:
+            out.attrs["problems"] = self.problems
         if self.boundary:
             for a in names:
                 if self.random_cov.loc[a, a] <= 1e-10 * max(self.residual_var, 1e-300):

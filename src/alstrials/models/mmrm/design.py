@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from alstrials.errors import DataValidationError, DataWarning
+from alstrials.models.diagnostics import check_full_rank
 
 
 def _prepare_frame(
@@ -204,15 +205,14 @@ def _build_design(
             cols.append(vis[v] * arms[a])
             names.append(f"visit[T.{v}]:arm[T.{a}]")
     x = np.column_stack(cols)
-    if np.linalg.matrix_rank(x.T @ x) < x.shape[1]:
-        cells = pd.crosstab(frame[visit], frame[arm])
-        empty = [(v, a) for v in cells.index for a in cells.columns if cells.loc[v, a] == 0]
-        hint = (
-            f"visit x arm cell(s) {empty} have no observations; drop or merge those visits"
-            if empty
-            else "a covariate is constant or collinear with visit/arm; drop it"
-        )
-        raise DataValidationError(f"the MMRM design matrix is rank deficient: {hint}")
+    cells = pd.crosstab(frame[visit], frame[arm])
+    empty = [(v, a) for v in cells.index for a in cells.columns if cells.loc[v, a] == 0]
+    hint = (
+        f"visit x arm cell(s) {empty} have no observations; drop or merge those visits"
+        if empty
+        else "a covariate is constant or collinear with visit/arm; drop it"
+    )
+    check_full_rank(x, [str(n) for n in names], what="the MMRM design matrix", hint=hint)
     codes = pd.factorize(frame[group])[0]
     centre = float(frame[outcome].mean())  # shifts only the intercept; avoids cancellation
     return _Design(

@@ -16,8 +16,13 @@ from scipy import linalg, optimize
 
 from alstrials.errors import ConvergenceWarning
 from alstrials.models.covstruct import CovStruct, parse_covariance
+from alstrials.models.diagnostics import (
+    check_residual_variation,
+    information_problems,
+    warn_problems,
+)
 from alstrials.models.mmrm.design import _arm_reference, _build_design, _prepare_frame
-from alstrials.models.mmrm.inference import _satterthwaite, _table
+from alstrials.models.mmrm.inference import _information, _satterthwaite, _table
 from alstrials.models.mmrm.likelihood import _Objective, _patterns, _start_covariance
 from alstrials.models.mmrm.result import MMRMResult
 
@@ -115,9 +120,24 @@ def fit_mmrm(
     reference = _arm_reference(frame[arm], arm_reference, arm)
     design = _build_design(frame, outcome, visit, group, arm, tuple(covariates), reference)
     cov = CovStruct(kind, design.n_visits)
-    patterns = _patterns(design)
     n_obs = design.y.size
     p = design.x.shape[1]
+    check_residual_variation(
+        design.y + design.centre,
+        design.x,
+        np.zeros((n_obs, 0)),
+        design.subject_codes,
+        what=f"fit_mmrm({outcome!r})",
+    )
+    patterns = _patterns(design)
+    problems = []
+    if kind.value == "unstructured":
+        problems += _unidentified_pairs(patterns, design.visit_levels)
+    if n_obs <= p + cov.n_params:
+        problems.append(
+            f"{n_obs} observations cannot estimate {p} fixed effects and {cov.n_params} "
+            "covariance parameters; use a simpler covariance structure"
+        )
     objective = _Objective(patterns, cov, reml, n_obs)
 
     theta0 = cov.start(_start_covariance(design))
@@ -140,8 +160,14 @@ def fit_mmrm(
             f"({res.message}); try a simpler covariance structure or check the data"
         )
     )
+    hess = _information(objective, theta) if converged else None
+    if hess is not None:
+        problems += information_problems(hess, "covariance-parameter information")
     if not converged:
         warnings.warn(f"fit_mmrm did not converge: {message}", ConvergenceWarning, stacklevel=2)
+    elif problems:
+        warn_problems("fit_mmrm", problems, stacklevel=3)
+    converged = converged and not problems
 
     parts = objective.pieces(theta)
     beta = parts.beta.copy()
@@ -154,7 +180,7 @@ def fit_mmrm(
     df_fixed: object = df_res
     df_effects: object = df_res
     if inference == "satterthwaite":
-        df_all = _satterthwaite(objective, theta, np.vstack([np.eye(p), contrasts]), vcov)
+        df_all = _satterthwaite(objective, theta, np.vstack([np.eye(p), contrasts]), vcov, hess)
         if np.isnan(df_all).any():
             warnings.warn(
                 "Satterthwaite df unavailable: the information matrix of the covariance "
@@ -200,4 +226,21 @@ def fit_mmrm(
         converged=converged,
         n_iter=int(res.nit),
         message=message,
+        problems=tuple(problems),
     )
+
+
+def _unidentified_pairs(patterns: list, visits: list) -> list[str]:
+    """Pairs of visits never observed in one subject: their unstructured covariance is not
+    identified by the data."""
+    t = len(visits)
+    together = np.zeros((t, t), dtype=np.int64)
+    for pat in patterns:
+        together[np.ix_(pat.visits, pat.visits)] += pat.n
+    pairs = [(visits[a], visits[b]) for a in range(t) for b in range(a, t) if together[a, b] == 0]
+    if not pairs:
+        return []
+    return [
+        f"visit pair(s) {pairs[:5]} never observed in the same subject: their unstructured "
+        "covariance is not identified; use a structured covariance (ar1, cs) or merge visits"
+    ]

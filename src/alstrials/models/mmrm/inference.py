@@ -31,15 +31,9 @@ def _table(
     return pd.DataFrame(data, index=index)
 
 
-def _satterthwaite(
-    objective: _Objective, theta: np.ndarray, contrasts: np.ndarray, vcov: np.ndarray
-) -> np.ndarray:
-    """Satterthwaite df of each contrast row ``l``: ``2 (l'Cl)^2 / (g' H^{-1} g)``.
-
-    ``C = A(theta)^{-1}``, ``g_k = d(l'Cl)/d theta_k = -l'C (dA/d theta_k) C l`` and ``H`` the
-    Hessian of the negative log-likelihood (central differences of the analytic gradient).
-    Returns NaN for every row when ``H`` is not positive definite.
-    """
+def _information(objective: _Objective, theta: np.ndarray) -> np.ndarray:
+    """Observed information of theta: the Hessian of the negative log-likelihood by central
+    differences of the analytic gradient."""
     k = theta.size
     h = 1e-5
     hess = np.empty((k, k))
@@ -49,7 +43,25 @@ def _satterthwaite(
         hess[:, j] = (objective.value_grad(theta + e)[1] - objective.value_grad(theta - e)[1]) / (
             2.0 * h
         )
-    hess = 0.5 * (hess + hess.T)
+    return 0.5 * (hess + hess.T)
+
+
+def _satterthwaite(
+    objective: _Objective,
+    theta: np.ndarray,
+    contrasts: np.ndarray,
+    vcov: np.ndarray,
+    hess: np.ndarray | None = None,
+) -> np.ndarray:
+    """Satterthwaite df of each contrast row ``l``: ``2 (l'Cl)^2 / (g' H^{-1} g)``.
+
+    ``C = A(theta)^{-1}``, ``g_k = d(l'Cl)/d theta_k = -l'C (dA/d theta_k) C l`` and ``H`` the
+    Hessian of the negative log-likelihood (:func:`_information` unless given).
+    Returns NaN for every row when ``H`` is not positive definite.
+    """
+    k = theta.size
+    if hess is None:
+        hess = _information(objective, theta)
     try:
         np.linalg.cholesky(hess)
     except np.linalg.LinAlgError:

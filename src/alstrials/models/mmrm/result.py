@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from alstrials._results import ResultMixin, convergence_note
+from alstrials.models.diagnostics import annotate_summary
 
 __all__ = ["MMRMResult"]
 
@@ -38,6 +39,12 @@ class MMRMResult(ResultMixin):
     loglik, aic, bic : float
         REML or ML log-likelihood as fitted (``nlme`` conventions; BIC uses :math:`N-p`
         observations under REML), and the criteria with ``df_loglik`` parameters.
+    converged : bool
+        BFGS met its gradient criterion and no problem was found.
+    problems : tuple of str
+        Why the estimate is not usable: covariance parameters not identified (a visit pair
+        never observed together under an unstructured covariance, a singular information
+        matrix). Empty for a good fit.
     """
 
     outcome: str
@@ -64,6 +71,7 @@ class MMRMResult(ResultMixin):
     converged: bool
     n_iter: int
     message: str
+    problems: tuple[str, ...] = ()
 
     def summary(self) -> pd.DataFrame:
         """Fixed effects and per-visit arm effects in one table (index: section, term)."""
@@ -76,7 +84,9 @@ class MMRMResult(ResultMixin):
         labels = [f"{c} @ {v}" for v, c in zip(eff.index, eff["comparison"], strict=True)]
         eff = eff[cols]
         eff.index = pd.MultiIndex.from_product([["effect"], labels], names=["section", "term"])
-        return pd.concat([fixed, eff])
+        return annotate_summary(
+            pd.concat([fixed, eff]), self.converged, self.problems, self.message
+        )
 
     def __repr__(self) -> str:
         method = "REML" if self.reml else "ML"
@@ -84,5 +94,5 @@ class MMRMResult(ResultMixin):
             f"MMRMResult({self.outcome}, {self.structure} covariance, {method}; "
             f"{self.n_subjects} subjects, {self.n_obs} observations, {len(self.visits)} visits, "
             f"{self.n_dropped} rows dropped; loglik {self.loglik:.4f}; "
-            f"{convergence_note(self.converged, self.message)})"
+            f"{convergence_note(self.converged, self.message, self.problems)})"
         )

@@ -7,6 +7,10 @@ still at risk). The pair is concordant when the risk score of i exceeds j's, dis
 lower; ties in the score count 1/2:
 :math:`C = (n_c + n_t/2) / (n_c + n_d + n_t)`.
 
+Ties are decided without depending on rounding (:mod:`alstrials.models.ties`): times that differ
+only by rounding are merged as R's ``aeqSurv`` does, and two scores tie when they differ by at most
+``tol`` (default ``sqrt(eps) * max |score|``), so the same data give the same C on every CPU.
+
 Computation: event times are visited in decreasing order while rows enter the comparison set
 (stop >= t) and leave it (start >= t); a Fenwick tree over the ranks of the score answers "how
 many at risk have a lower / equal score" in O(log n). Total cost O(n log n).
@@ -21,6 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from alstrials.models.ties import merge_close_times, score_tolerance, tie_ranks
+
 __all__ = ["harrell_c"]
 
 
@@ -31,8 +37,27 @@ def harrell_c(
     *,
     strata: np.ndarray | None = None,
     start: np.ndarray | None = None,
+    tol: float | None = None,
 ) -> float:
     """Concordance of ``score`` (higher = earlier event) with the observed times.
+
+    Parameters
+    ----------
+    stop, event : ndarray
+        Observed (stop) times and event indicators.
+    score : ndarray
+        Risk scores; higher means an earlier event is predicted.
+    strata, start : ndarray, optional
+        Stratum codes (pairs are compared within strata) and interval start times
+        (counting-process data).
+    tol : float, optional
+        Scores within ``tol`` of each other tie (runs of sorted scores with gaps ``<= tol``).
+        Default ``sqrt(eps) * max |score|``: scores equal up to rounding tie.
+
+    Returns
+    -------
+    float
+        Harrell's C (NaN when no pair is comparable).
 
     Examples
     --------
@@ -42,7 +67,11 @@ def harrell_c(
     """
     n = stop.shape[0]
     strata = np.zeros(n, dtype=np.int64) if strata is None else strata.astype(np.int64)
-    _, score_rank = np.unique(score, return_inverse=True)
+    if start is None:
+        (stop,) = merge_close_times(stop)
+    else:
+        stop, start = merge_close_times(stop, start)
+    score_rank = tie_ranks(score, score_tolerance(score) if tol is None else float(tol))
     k = int(score_rank.max()) + 1 if n else 1
     key = strata * k + score_rank  # Fenwick position
     size = int(strata.max() + 1) * k if n else 1

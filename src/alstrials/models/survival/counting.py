@@ -10,6 +10,7 @@ covariates needs: at an event time, each subject contributes the value known jus
 
 Rules where a choice was needed:
 
+* scan and event times that differ only by rounding are one time (:mod:`alstrials.models.ties`);
 * the value in force at month 0 is the last scan at or before month 0 (scans before
   baseline count as baseline scans);
 * scans at or after the subject's event/censoring time cannot change the hazard before it: they
@@ -37,6 +38,7 @@ import pandas as pd
 
 from alstrials.data.schema import TrialData
 from alstrials.errors import DataValidationError
+from alstrials.models.ties import merge_close_times
 
 __all__ = ["mri_counting_process"]
 
@@ -123,8 +125,13 @@ def mri_counting_process(
             column="subject_id",
             row=row,
         )
-    end = events.set_index("subject_id")
+    end = events.set_index("subject_id").copy()
     scans = trial.mri[["subject_id", "months", *covariates]].copy()
+    # scan and event times equal up to rounding are one time (alstrials.models.ties)
+    scan_t, end_t = merge_close_times(
+        scans["months"].to_numpy(dtype=float), end["months"].to_numpy(dtype=float)
+    )
+    scans["months"], end["months"] = scan_t, end_t
     for c in covariates:
         scans[c] = scans[c].astype("Float64").astype(float)
     scans = scans[scans["subject_id"].isin(end.index)]

@@ -36,6 +36,13 @@ from scipy import stats
 
 from alstrials._results import ResultMixin, convergence_note
 from alstrials.errors import ConvergenceWarning, DataValidationError, DataWarning
+from alstrials.models.diagnostics import (
+    annotate_summary,
+    check_full_rank,
+    information_problems,
+    monotone_directions,
+)
+from alstrials.models.formula import check_formula
 from alstrials.models.survival import cox_engine as engine
 from alstrials.models.survival._data import (
     as_events,
@@ -45,6 +52,7 @@ from alstrials.models.survival._data import (
     require_columns,
 )
 from alstrials.models.survival.concordance import harrell_c
+from alstrials.models.ties import merge_close_times, score_tolerance
 
 __all__ = ["fit_cox", "CoxResult", "CoxDesign"]
 
@@ -84,6 +92,12 @@ class CoxResult(ResultMixin):
         Log partial likelihood at the estimate and at beta = 0.
     tests : DataFrame
         Likelihood-ratio, Wald and score tests of beta = 0 (``statistic df p``).
+    converged : bool
+        Newton-Raphson met its criterion and no problem below was found.
+    problems : tuple of str
+        What makes the estimate unusable: monotone likelihood (separation: a coefficient whose
+        true estimate is infinite), a singular information matrix
+        (:mod:`alstrials.models.diagnostics`). Empty for a good fit.
     """
 
     coef: pd.DataFrame
@@ -101,6 +115,7 @@ class CoxResult(ResultMixin):
     converged: bool
     iterations: int
     message: str
+    problems: tuple[str, ...]
     _design: CoxDesign = field(repr=False)
     _baseline: pd.DataFrame = field(repr=False)
 
@@ -109,12 +124,13 @@ class CoxResult(ResultMixin):
         return (
             f"CoxResult(~ {self.formula}, ties={self.ties}{rob}: {self.n_subjects} subjects, "
             f"{self.n_obs} observations, {self.n_events} events; "
-            f"{convergence_note(self.converged, self.message)})"
+            f"{convergence_note(self.converged, self.message, self.problems)})"
         )
 
     def summary(self) -> pd.DataFrame:
-        """The coefficient table (a copy of :attr:`coef`)."""
-        return self.coef.copy()
+        """The coefficient table (a copy of :attr:`coef`; with a ``note`` column saying "not
+        converged" and ``attrs["problems"]`` when the fit is not usable)."""
+        return annotate_summary(self.coef, self.converged, self.problems, self.message)
 
     @property
     def params(self) -> pd.Series:
@@ -124,8 +140,16 @@ class CoxResult(ResultMixin):
     def concordance(self) -> float:
         """Harrell's C as R's ``coxph`` reports it (ties in the predictor count 1/2)."""
         d = self._design
-        eta = d.x @ self.coef["estimate"].to_numpy()
-        return harrell_c(d.stop, d.event, eta, strata=d.strata, start=d.start)
+        beta = self.coef["estimate"].to_numpy()
+        # identical covariate rows get the identical score (a BLAS product need not give them
+        # one: its rounding depends on the kernel and on the row's position), and scores equal
+        # up to the rounding of x'beta tie (see alstrials.models.ties)
+        rows, inverse = np.unique(d.x, axis=0, return_inverse=True)
+        eta = (rows @ beta)[inverse.ravel()]
+        scale = float(np.max(np.abs(rows) @ np.abs(beta), initial=0.0))
+        return harrell_c(
+            d.stop, d.event, eta, strata=d.strata, start=d.start, tol=score_tolerance(eta, scale)
+        )
 
     def baseline_cumulative_hazard(
         self, at: Mapping[str, Any] | pd.DataFrame | None = None
@@ -236,8 +260,9 @@ def fit_cox(
     event : str
         Column of event indicators (True/1 = event at ``duration``).
     formula : str
-        Right-hand side, e.g. ``"age + sex"`` or ``"~ age + C(ph_ecog)"`` (formulaic syntax;
-        no intercept is fitted).
+        Right-hand side, e.g. ``"age + sex"`` or ``"~ age + C(ph_ecog)"`` (formulaic syntax,
+        restricted to the grammar of :func:`alstrials.models.formula.check_formula`; no
+        intercept is fitted).
     start : str, optional
         Column of interval start times (counting-process data).
     ties : {"efron", "breslow"}
@@ -256,6 +281,18 @@ def fit_cox(
     Returns
     -------
     CoxResult
+
+    Raises
+    ------
+    DataValidationError
+        Bad columns or times, no events, collinear or constant covariates;
+        :class:`~alstrials.errors.FormulaError` for a formula outside the restricted grammar.
+
+    Warns
+    -----
+    ConvergenceWarning
+        Newton-Raphson did not converge, or the estimate is not usable (``problems``: monotone
+        likelihood / separation, singular information); ``converged`` is then False.
 
     References
     ----------
@@ -286,6 +323,7 @@ def fit_cox(
     require_columns(data, needed)
     if not data.index.is_unique:
         data = data.reset_index(drop=True)  # rows are then named by position in messages
+    check_formula(formula)  # formulaic evaluates Python: only the restricted grammar
     rhs = formula.split("~", 1)[1] if "~" in formula else formula
     rhs = rhs.strip()
     if not rhs:
@@ -309,9 +347,12 @@ def fit_cox(
         raise DataValidationError("no rows left after dropping missing values")
     stop = as_times(kept, duration, allow_negative=start is not None)
     ev = as_events(kept, event)
+    # times equal up to rounding are one time (R's timefix; alstrials.models.ties)
     start_v = None
-    if start is not None:
-        start_v = as_times(kept, start, allow_negative=True)
+    if start is None:
+        (stop,) = merge_close_times(stop)
+    else:
+        stop, start_v = merge_close_times(stop, as_times(kept, start, allow_negative=True))
         bad = start_v >= stop
         if bad.any():
             row = kept.index[int(np.flatnonzero(bad)[0])]
@@ -328,17 +369,18 @@ def fit_cox(
     means = x_raw.mean(axis=0)
     binary = np.all((x_raw == 0) | (x_raw == 1), axis=0)
     x = x_raw - means
-    idx = engine.build_index(stop, ev, s_codes, start_v, ties)
-    fit = engine.newton_raphson(idx, x, max_iter=max_iter, tol=tol)
-    if not fit.converged:
-        warnings.warn(
-            f"Cox fit did not converge ({fit.message}); estimates are unreliable. Check for "
-            "covariates that perfectly predict events, rescale covariates, or raise max_iter.",
-            ConvergenceWarning,
-            stacklevel=2,
-        )
     names = list(x_frame.columns)
     p = len(names)
+    check_full_rank(
+        x,
+        names,
+        what=f"the Cox design of {rhs!r} (covariates centred; the baseline hazard absorbs "
+        "constants)",
+        hint="Drop a constant covariate or one of the collinear ones, or merge factor levels "
+        "with no rows.",
+    )
+    idx = engine.build_index(stop, ev, s_codes, start_v, ties)
+    fit = engine.newton_raphson(idx, x, max_iter=max_iter, tol=tol)
     try:
         naive = np.linalg.inv(fit.evaluation.information)
     except np.linalg.LinAlgError:
@@ -354,6 +396,24 @@ def fit_cox(
             dfbeta = summed
         vcov = dfbeta.T @ dfbeta
     se = np.sqrt(np.diag(vcov))
+    problems = information_problems(fit.evaluation.information, "Cox information")
+    problems += monotone_directions(
+        lambda b: engine.evaluate(idx, x, b, second=False).loglik,
+        fit.beta,
+        np.sqrt(np.abs(np.diag(naive))),
+        range(p),
+        names,
+    )
+    converged = fit.converged and not problems
+    if not converged:
+        warnings.warn(
+            "fit_cox did not converge to a usable estimate ("
+            + "; ".join([*([fit.message] if fit.message else []), *problems])
+            + "); estimates are unreliable. Check for covariates that perfectly predict "
+            "events, rescale covariates, or raise max_iter.",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
     z = fit.beta / se
     zq = stats.norm.ppf(1 - alpha / 2)
     with np.errstate(over="ignore"):  # a diverging fit gives infinite limits, honestly
@@ -412,9 +472,10 @@ def fit_cox(
         n_obs=len(kept),
         n_subjects=n_subjects,
         n_events=int(ev.sum()),
-        converged=fit.converged,
+        converged=converged,
         iterations=fit.iterations,
         message=fit.message,
+        problems=tuple(problems),
         _design=design,
         _baseline=_baseline_table(design, fit),
     )

@@ -19,7 +19,8 @@ For a group with distinct observed times :math:`t_1 < t_2 < \\dots` (events or c
 The table has one row per distinct observed time of each group, censoring-only times included
 (``n_event`` 0), like ``summary(survfit(...), censored = TRUE)``. The median (and its CI) is the
 first time the curve (its lower, upper pointwise limit) is at or below 0.5; when the curve sits
-exactly at 0.5 over an interval the midpoint of that interval is used, as R does.
+exactly at 0.5 over an interval the midpoint of that interval is used, as R does. Times that
+differ only by rounding are one time (R's ``timefix``; :mod:`alstrials.models.ties`).
 
 References
 ----------
@@ -47,6 +48,7 @@ from alstrials.models.survival._data import (
     group_codes,
     require_columns,
 )
+from alstrials.models.ties import merge_close_times
 
 __all__ = ["kaplan_meier", "KMResult", "km_curve"]
 
@@ -260,7 +262,7 @@ def kaplan_meier(
         raise ValueError(f"conf_level must be in (0, 1), got {conf_level!r}")
     by_cols = as_names(by)
     require_columns(data, [duration, event, *by_cols])
-    time = as_times(data, duration)
+    (time,) = merge_close_times(as_times(data, duration))
     ev = as_events(data, event)
     codes, labels = group_codes(data, by_cols)
     z = float(stats.norm.ppf(1 - (1 - conf_level) / 2))

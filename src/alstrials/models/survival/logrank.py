@@ -13,8 +13,11 @@ test),
              \\frac{n_g}{n}\\Big(\\delta_{gh} - \\frac{n_h}{n}\\Big),
 
 summed over strata; the statistic :math:`(O - E)^\\top V^{-}(O - E)` uses a generalised inverse
-(the first :math:`G - 1` groups) and has :math:`G - 1` degrees of freedom. With ``rho`` this is
-R ``survdiff(..., rho=)``, whose reported observed and expected counts are weighted too.
+(the first :math:`G - 1` groups) and has :math:`G - 1` degrees of freedom (the rank of that
+block; singular values below ``sqrt(eps)`` times the largest count as zero, so rounding cannot
+change the rank). Times that differ only by rounding are one time
+(:mod:`alstrials.models.ties`). With ``rho`` this is R ``survdiff(..., rho=)``, whose reported
+observed and expected counts are weighted too.
 
 References
 ----------
@@ -42,6 +45,7 @@ from alstrials.models.survival._data import (
     group_codes,
     require_columns,
 )
+from alstrials.models.ties import TIE_TOLERANCE, merge_close_times
 
 __all__ = ["logrank", "LogrankResult"]
 
@@ -145,7 +149,7 @@ def logrank(
     if not by_cols:
         raise ValueError("by must name at least one grouping column")
     require_columns(data, [duration, event, *by_cols, *st_cols])
-    time = as_times(data, duration)
+    (time,) = merge_close_times(as_times(data, duration))
     ev = as_events(data, event)
     g_codes, g_labels = group_codes(data, by_cols)
     s_codes, _ = group_codes(data, st_cols)
@@ -185,8 +189,10 @@ def logrank(
         )
     diff = obs - exp
     sub = var[: k - 1, : k - 1]
-    stat = float(diff[: k - 1] @ np.linalg.pinv(sub) @ diff[: k - 1])
-    df = int(np.linalg.matrix_rank(sub))
+    sv = np.linalg.svd(sub, compute_uv=False)
+    cutoff = TIE_TOLERANCE * float(sv.max(initial=0.0))
+    stat = float(diff[: k - 1] @ np.linalg.pinv(sub, rcond=TIE_TOLERANCE) @ diff[: k - 1])
+    df = int(np.sum(sv > cutoff))
     n_by = np.bincount(g_codes, minlength=k)
     table = pd.DataFrame(
         {"n": n_by, "observed": obs, "expected": exp, "o_minus_e": diff},

@@ -43,6 +43,7 @@ from alstrials.models.survival._data import (
     require_columns,
 )
 from alstrials.models.survival.km import km_curve
+from alstrials.models.ties import merge_close_times
 
 __all__ = ["rmst", "RMSTResult", "rmst_from_curve"]
 
@@ -150,7 +151,7 @@ def rmst(
         raise ValueError(f"conf_level must be in (0, 1), got {conf_level!r}")
     by_cols = as_names(by)
     require_columns(data, [duration, event, *by_cols])
-    time = as_times(data, duration)
+    (time,) = merge_close_times(as_times(data, duration))  # rounding-level ties (models.ties)
     ev = as_events(data, event)
     codes, labels = group_codes(data, by_cols)
     max_t = [float(time[codes == c].max()) for c in range(len(labels))]

@@ -1,6 +1,6 @@
 """argparse builders for ``alstrials power slope|mmrm|survival|enrich|biomarker``.
 
-The CLI owner plugs these in::
+:mod:`alstrials.cli.power` plugs these in::
 
     power_parser = subparsers.add_parser("power", help="analytic power and sample size")
     add_power_subcommands(power_parser)
@@ -9,26 +9,18 @@ The CLI owner plugs these in::
     result = args.power_func(args)   # a result object; print(result); print(result.summary())
 
 Each subcommand leaves out exactly one of ``--power``, ``--n`` and the effect, like the library
-functions; nothing here does statistics.
+functions; nothing here does statistics. Lists of numbers (``--t 0,3,6``) are parsed by
+:func:`~alstrials.cli.common.float_list`, so a malformed list is an argparse error naming the
+flag. The library is imported inside the functions, so building the parser stays cheap.
 """
 
 from __future__ import annotations
 
 import argparse
 
-from alstrials.design.power.biomarker import biomarker_change
-from alstrials.design.power.enrichment import enrichment_slope
-from alstrials.design.power.hazards import Exponential, Weibull
-from alstrials.design.power.mmrm import ar1_cov, mmrm
-from alstrials.design.power.slope import lmm_slope
-from alstrials.design.power.survival import events
-from alstrials.design.power.survival_design import survival_sample_size
+from alstrials.cli.common import float_list
 
 __all__ = ["add_power_subcommands"]
-
-
-def _floats(text: str) -> list[float]:
-    return [float(v) for v in text.split(",") if v.strip()]
 
 
 def _common(p: argparse.ArgumentParser, *, n: bool = True) -> None:
@@ -41,9 +33,11 @@ def _common(p: argparse.ArgumentParser, *, n: bool = True) -> None:
 
 
 def _slope(a: argparse.Namespace) -> object:
+    from alstrials.design.power.slope import lmm_slope
+
     return lmm_slope(
         a.delta,
-        _floats(a.t),
+        a.t,
         a.sig2_slope,
         a.sig2_resid,
         a.sig2_int,
@@ -53,18 +47,20 @@ def _slope(a: argparse.Namespace) -> object:
         n_per_group=a.n,
         method=a.method,
         ratio=a.ratio,
-        retention=_floats(a.retention) if a.retention else None,
+        retention=a.retention,
         sided=a.sided,
     )
 
 
 def _mmrm(a: argparse.Namespace) -> object:
-    times = list(range(1, len(_floats(a.sd)) + 1)) if a.times is None else _floats(a.times)
-    cov = ar1_cov(a.rho, _floats(a.sd), times)
+    from alstrials.design.power.mmrm import ar1_cov, mmrm
+
+    times = list(range(1, len(a.sd) + 1)) if a.times is None else a.times
+    cov = ar1_cov(a.rho, a.sd, times)
     return mmrm(
         a.delta,
         cov,
-        retention=_floats(a.retention) if a.retention else None,
+        retention=a.retention,
         alpha=a.alpha,
         power=a.power,
         n_per_group=a.n,
@@ -74,6 +70,10 @@ def _mmrm(a: argparse.Namespace) -> object:
 
 
 def _survival(a: argparse.Namespace) -> object:
+    from alstrials.design.power.hazards import Exponential, Weibull
+    from alstrials.design.power.survival import events
+    from alstrials.design.power.survival_design import survival_sample_size
+
     alloc = 0.5 if a.ratio is None else a.ratio / (1 + a.ratio)
     if a.median is None:
         return events(
@@ -105,6 +105,8 @@ def _survival(a: argparse.Namespace) -> object:
 
 
 def _enrich(a: argparse.Namespace) -> object:
+    from alstrials.design.power.enrichment import enrichment_slope
+
     return enrichment_slope(
         a.prevalence,
         a.slope_pos,
@@ -120,6 +122,8 @@ def _enrich(a: argparse.Namespace) -> object:
 
 
 def _biomarker(a: argparse.Namespace) -> object:
+    from alstrials.design.power.biomarker import biomarker_change
+
     return biomarker_change(
         a.slowing,
         a.mean_change,
@@ -153,22 +157,26 @@ def add_power_subcommands(parser: argparse.ArgumentParser) -> argparse._SubParse
 
     p = sub.add_parser("slope", help="difference in mean ALSFRS-R slopes (LMM)")
     p.add_argument("--delta", type=float, default=None)
-    p.add_argument("--t", required=True, help="visit times, comma-separated (months)")
+    p.add_argument(
+        "--t", type=float_list, required=True, help="visit times, comma-separated (months)"
+    )
     p.add_argument("--sig2-slope", dest="sig2_slope", type=float, required=True)
     p.add_argument("--sig2-resid", dest="sig2_resid", type=float, required=True)
     p.add_argument("--sig2-int", dest="sig2_int", type=float, default=0.0)
     p.add_argument("--cov-int-slope", dest="cov_int_slope", type=float, default=0.0)
     p.add_argument("--method", default="diggle", choices=("diggle", "liu-liang", "edland"))
-    p.add_argument("--retention", default=None, help="per-visit retention (edland)")
+    p.add_argument(
+        "--retention", type=float_list, default=None, help="per-visit retention (edland)"
+    )
     _common(p)
     p.set_defaults(power_func=_slope)
 
     p = sub.add_parser("mmrm", help="last-visit difference, MMRM with AR(1) covariance")
     p.add_argument("--delta", type=float, default=None)
-    p.add_argument("--sd", required=True, help="SD per visit, comma-separated")
+    p.add_argument("--sd", type=float_list, required=True, help="SD per visit, comma-separated")
     p.add_argument("--rho", type=float, required=True, help="AR(1) correlation per time unit")
-    p.add_argument("--times", default=None, help="visit times (default 1..J)")
-    p.add_argument("--retention", default=None, help="per-visit retention")
+    p.add_argument("--times", type=float_list, default=None, help="visit times (default 1..J)")
+    p.add_argument("--retention", type=float_list, default=None, help="per-visit retention")
     _common(p)
     p.set_defaults(power_func=_mmrm)
 

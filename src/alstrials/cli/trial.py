@@ -1,25 +1,46 @@
-"""The ``alstrials`` command line: parse arguments, call the library, write files.
-
-Subcommands (``alstrials SUBCOMMAND --help`` for each):
-
-demo       the example trial through every analysis; tables, figures and a manifest in a folder
-run        run the analysis scripts of a folder (e.g. ``analyses/``) on a trial
-simulate   simulate a calibrated trial and write it as CSV or Parquet
-validate   check a trial folder; exit code 0 when valid, 1 when not
-power      analytic sample size and power, and simulation-based power
-interim    a scripted interim analysis with a DMC report
-"""
+"""``alstrials demo | run | simulate | validate``: the subcommands that make or read a trial."""
 
 from __future__ import annotations
 
 import argparse
-import sys
-from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alstrials.errors import AlstrialsError
+from alstrials.cli.common import (
+    add_trial_options,
+    existing_file,
+    new_file,
+    out_folder,
+    positive_int,
+    with_cli_hint,
+)
 
-__all__ = ["main", "build_parser"]
+if TYPE_CHECKING:
+    from alstrials.data.simulate.scenario import Scenario
+
+__all__ = ["add_trial_parsers", "scenario_from_file", "SCENARIO_FILE_KEYS"]
+
+SCENARIO_FILE_KEYS = ("scenario", "analysis", "alpha", "seed", "n_per_arm", "grid")
+"""Top-level keys of a scenario file: ``[scenario]``, and those of ``power simulate`` (which
+``alstrials simulate`` ignores, so one file serves both)."""
+
+
+def scenario_from_file(path: str) -> Scenario:
+    """The :class:`~alstrials.data.simulate.Scenario` of a file's ``[scenario]`` table, every key
+    and value checked; errors name the file."""
+    from alstrials._config import check_keys, check_value, read_toml
+    from alstrials.data.simulate.scenario import scenario_from_dict
+    from alstrials.errors import ConfigError, DesignError
+
+    config = read_toml(path, what="scenario file")
+    check_keys(config, SCENARIO_FILE_KEYS, where=f"{path}:")
+    if "scenario" not in config:
+        raise ConfigError(f"{path}: no [scenario] table (simulator parameters: docs/simulator.md)")
+    check_value(config["scenario"], "table", where=f"{path}: scenario")
+    try:
+        return scenario_from_dict(config["scenario"])
+    except DesignError as exc:
+        raise ConfigError(f"{path}: [scenario] {exc}") from None
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -36,9 +57,17 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from alstrials.errors import AlstrialsError, DataValidationError
     from alstrials.workflows.scripts import load_trial_for_run, run_folder
 
-    trial, source = load_trial_for_run(args.data, args.seed, args.n_per_arm)
+    if args.data is None and (args.arms is not None or args.lenient):
+        raise AlstrialsError("--arms and --lenient apply to a trial folder: give --data too")
+    try:
+        trial, source = load_trial_for_run(
+            args.data, args.seed, args.n_per_arm, arms=args.arms, lenient=args.lenient
+        )
+    except DataValidationError as exc:
+        raise with_cli_hint(exc, str(args.data)) from None
     files = run_folder(
         Path(args.analyses),
         trial,
@@ -52,9 +81,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from alstrials.data.simulate import simulate_trial
-    from alstrials.data.simulate.scenario import scenario_from_toml
 
-    scenario = scenario_from_toml(args.scenario) if args.scenario else None
+    scenario = scenario_from_file(args.scenario) if args.scenario else None
     trial = simulate_trial(n_per_arm=args.n_per_arm, seed=args.seed, scenario=scenario)
     trial.validate()
     folder = trial.write(args.out, format=args.format)
@@ -67,7 +95,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from alstrials.errors import DataValidationError
 
     try:
-        trial = read_trial(args.path, validate=False)
+        trial = read_trial(args.path, validate=False, arms=args.arms)
     except DataValidationError as exc:
         print(f"Validation: INVALID - the tables could not be read: {exc}")
         return 1
@@ -82,17 +110,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0 if report.valid else 1
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``alstrials`` command (also used to document it)."""
-    from alstrials import __version__
-
-    parser = argparse.ArgumentParser(
-        prog="alstrials",
-        description="Design, monitor and analyse ALS clinical trials (ALSFRS-R, MRI, survival).",
-    )
-    parser.add_argument("--version", action="version", version=f"alstrials {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-
+def add_trial_parsers(sub: argparse._SubParsersAction) -> None:
+    """Add ``demo``, ``run``, ``simulate`` and ``validate`` to the top-level sub-parsers."""
     demo = sub.add_parser(
         "demo",
         help="run the example trial through every analysis",
@@ -100,7 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
         "and write tables, figures and a manifest to a folder.",
     )
     demo.add_argument(
-        "--out", default="alstrials-demo", help="output folder (default: %(default)s)"
+        "--out",
+        type=out_folder,
+        default="alstrials-demo",
+        help="output folder (default: %(default)s)",
     )
     demo.set_defaults(func=_cmd_demo)
 
@@ -112,10 +134,11 @@ def build_parser() -> argparse.ArgumentParser:
         "figures and a manifest.",
     )
     run.add_argument("analyses", metavar="ANALYSES", help="folder of analysis scripts")
-    run.add_argument("--out", required=True, help="output folder")
+    run.add_argument("--out", type=out_folder, required=True, help="output folder")
     run.add_argument(
         "--data", default=None, help="trial folder to analyse (default: the bundled example trial)"
     )
+    add_trial_options(run)
     run.add_argument(
         "--seed",
         type=int,
@@ -124,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--n-per-arm",
-        type=int,
+        type=positive_int,
         default=200,
         help="subjects per arm when simulating (default: %(default)s)",
     )
@@ -136,11 +159,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Simulate a two-arm ALS trial with the calibrated "
         "defaults (docs/simulator.md) and write it to a folder.",
     )
-    sim.add_argument("--n-per-arm", type=int, required=True, help="subjects per arm")
+    sim.add_argument("--n-per-arm", type=positive_int, required=True, help="subjects per arm")
     sim.add_argument(
         "--seed", type=int, required=True, help="random seed (same seed, same trial, row for row)"
     )
-    sim.add_argument("--out", required=True, help="output folder")
+    sim.add_argument("--out", type=out_folder, required=True, help="output folder")
     sim.add_argument(
         "--format",
         choices=("csv", "parquet"),
@@ -149,7 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sim.add_argument(
         "--scenario",
+        type=existing_file,
         default=None,
+        metavar="FILE.toml",
         help="TOML file whose [scenario] table overrides the simulator's "
         "defaults (parameters: docs/simulator.md)",
     )
@@ -163,37 +188,15 @@ def build_parser() -> argparse.ArgumentParser:
         "when not.",
     )
     val.add_argument("path", metavar="PATH", help="trial folder")
+    add_trial_options(val, lenient=False)
     val.add_argument(
         "--exclusions",
+        type=new_file,
         default=None,
+        metavar="FILE.csv",
         help="write the exclusion log (rows breaking a rule) to this CSV file",
     )
     val.add_argument(
         "--show", type=int, default=20, help="exclusion-log rows to print (default: %(default)s)"
     )
     val.set_defaults(func=_cmd_validate)
-
-    from alstrials.cli_interim import add_interim_parser
-    from alstrials.cli_power import add_power_parser
-
-    add_power_parser(sub)
-    add_interim_parser(sub)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``alstrials`` command; returns the exit code."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # a command line never opens windows
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return int(args.func(args))
-    except AlstrialsError as exc:
-        print(f"alstrials {args.command}: error: {exc}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import argparse
 
+from alstrials.cli.common import add_trial_options, existing_file, out_folder, read_trial_folder
+
 __all__ = ["add_interim_parser"]
 
 
 def _cmd_interim(args: argparse.Namespace) -> int:
-    from alstrials.data.io import read_trial
     from alstrials.workflows.interim import read_plan, run_interim
 
-    trial = read_trial(args.data)
-    plan = read_plan(args.design)
+    plan = read_plan(args.design)  # checked before the (slower) trial is read
+    trial = read_trial_folder(args.data, arms=args.arms, lenient=args.lenient)
     report = run_interim(trial, plan, args.cutoff, args.out, blinded=args.blinded)
     print(report.looks_table.to_string(index=False))
     if report.result is not None:
@@ -33,8 +34,10 @@ def add_interim_parser(sub: argparse._SubParsersAction) -> None:
         "CSV tables and a self-contained HTML report. --blinded pools the arms.",
     )
     p.add_argument("--data", required=True, help="trial folder (CSV or Parquet)")
+    add_trial_options(p)
     p.add_argument(
         "--design",
+        type=existing_file,
         required=True,
         metavar="design.toml",
         help="design file ([design] and [endpoint] tables; see docs/sequential.md)",
@@ -46,7 +49,7 @@ def add_interim_parser(sub: argparse._SubParsersAction) -> None:
         metavar="MONTH",
         help="data cut-off, calendar months since the first enrolment",
     )
-    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--out", type=out_folder, required=True, help="output folder")
     p.add_argument(
         "--blinded", action="store_true", help="pool the arms: only what a blinded team may see"
     )

@@ -1,0 +1,7 @@
+"""``python -m alstrials.cli``: the ``alstrials`` command."""
+
+import sys
+
+from alstrials.cli import main
+
+sys.exit(main())
