@@ -158,18 +158,14 @@ def test_huge_item_in_a_csv_file_is_reported_as_read(tmp_path) -> None:  # noqa:
 )
 def test_wrong_kind_in_a_numeric_column_is_rejected(values, what) -> None:  # noqa: ANN001
     frames = make_frames()
-    frames["alsfrs"]["months"] = pd.Series(values).to_numpy()
-    if isinstance(values, pd.Series):
-        frames["alsfrs"]["months"] = values.to_numpy()
+    frames["alsfrs"]["months"] = pd.Series(values, index=frames["alsfrs"].index)
     with pytest.raises(DataValidationError, match=f"table 'alsfrs', column 'months'.*{what}"):
         TrialData.from_frames(**frames)
 
 
 def test_wrong_kind_in_a_text_or_item_column_is_rejected() -> None:
     frames = make_frames()
-    frames["subjects"]["arm"] = pd.Series(
-        [["placebo"], "active", "active"], dtype=object
-    )  # a list
+    frames["subjects"]["arm"] = pd.Series([["placebo"], "active", "active"], dtype=object)  # a list
     with pytest.raises(DataValidationError, match="column 'arm', subject 'S1', row 0.*list"):
         TrialData.from_frames(**frames)
     frames = make_frames()

@@ -157,7 +157,7 @@ def infer_arms(labels: pd.Series, subject_ids: Sequence[object] | None = None) -
     >>> infer_arms(pd.Series(["active", "placebo", "Active", "active"]))
     ('placebo', 'active')
     """
-    ids = list(subject_ids) if subject_ids is not None else list(range(len(labels)))
+    ids: list[object] = list(subject_ids) if subject_ids is not None else list(range(len(labels)))
     arm = pd.Series(labels.to_numpy(dtype=object))  # indexed by row position
     arm = arm[arm.notna()].astype(str)
     kept = _spellings(arm, ids)

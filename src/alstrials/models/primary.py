@@ -38,11 +38,12 @@ SLOPE_FORMULA = "alsfrs_total ~ months * arm"
 
 def slope_term(trial: TrialData) -> str:
     """Name of the slope-difference coefficient (``months:arm[T.<second arm>]``)."""
-    return f"months:arm[T.{trial.arms[1]}]"
+    return f"months:arm[T.{trial.two_arms('the slope difference')[1]}]"
 
 
 def fit_slope_model(trial: TrialData) -> LMMResult:
-    """The ALSFRS-R slope LMM by arm (see the module docstring)."""
+    """The ALSFRS-R slope LMM by arm (see the module docstring); needs two arms."""
+    trial.two_arms("the primary slope analysis")
     return fit_lmm(long_frame(trial), SLOPE_FORMULA, group="subject_id", random="~months")
 
 
@@ -58,7 +59,7 @@ def fit_change_mmrm(trial: TrialData, covariance: str = "unstructured") -> MMRMR
         arm="arm",
         covariates=("base",),
         covariance=covariance,
-        arm_reference=trial.arms[0],
+        arm_reference=trial.two_arms("the MMRM of change from baseline")[0],
     )
 
 
