@@ -5,25 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from tests.data.proact_corpus import ITEMS as PROACT_ITEMS
 
 from alstrials.data.proact import read_proact
 from alstrials.data.schema import DAYS_PER_MONTH, TrialData
 from alstrials.errors import DataValidationError, DataWarning
 
-R_ITEMS = [
-    "Q1_Speech",
-    "Q2_Salivation",
-    "Q3_Swallowing",
-    "Q4_Handwriting",
-    "Q5a_Cutting_without_Gastrostomy",
-    "Q6_Dressing_and_Hygiene",
-    "Q7_Turning_in_Bed",
-    "Q8_Walking",
-    "Q9_Climbing_Stairs",
-    "R_1_Dyspnea",
-    "R_2_Orthopnea",
-    "R_3_Respiratory_Insufficiency",
-]
+R_ITEMS = PROACT_ITEMS  # one list of the PRO-ACT item columns, shared with the corpus
 
 
 def visit(sid, day, value=4, original=False, gastrostomy=False, **items):
