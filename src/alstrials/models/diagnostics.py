@@ -212,6 +212,7 @@ def monotone_directions(
     *,
     n_se: float = 5.0,
     drop: float = 0.5,
+    at_theta: float | None = None,
 ) -> list[str]:
     """Coefficients along which the log-likelihood does not fall: separation / monotone
     likelihood (see the module docstring).
@@ -229,6 +230,8 @@ def monotone_directions(
         Positions in ``theta`` of the coefficients to check.
     names : sequence of str
         Their names, for the messages.
+    at_theta : float, optional
+        ``loglik(theta)`` when the caller has it already (saves one evaluation).
 
     Returns
     -------
@@ -237,7 +240,7 @@ def monotone_directions(
     """
     theta = np.asarray(theta, dtype=float)
     with np.errstate(all="ignore"):
-        base = float(loglik(theta))
+        base = float(loglik(theta)) if at_theta is None else float(at_theta)
     if not np.isfinite(base):
         return []
     out = []

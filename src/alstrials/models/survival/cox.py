@@ -403,6 +403,7 @@ def fit_cox(
         np.sqrt(np.abs(np.diag(naive))),
         range(p),
         names,
+        at_theta=fit.evaluation.loglik,
     )
     converged = fit.converged and not problems
     if not converged:
