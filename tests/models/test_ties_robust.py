@@ -13,7 +13,7 @@ import pytest
 
 from alstrials.models.cafs import cafs
 from alstrials.models.finkelstein_schoenfeld import finkelstein_schoenfeld
-from alstrials.models.joint.design import build_design
+from alstrials.models.joint.fit import prepare_design
 from alstrials.models.joint.simulate import simulate_joint
 from alstrials.models.survival import fit_cox, harrell_c, kaplan_meier, logrank, rmst
 from alstrials.models.ties import merge_close_times, tie_ranks
@@ -133,26 +133,17 @@ def test_joint_knot_at_an_event_time_up_to_rounding():
     t_event = float(surv.loc[surv["event"] == 1, "T"].iloc[0])
 
     def design(knot):
-        return build_design(
-            long,
-            surv,
-            "y ~ time",
-            "~ time",
-            "id",
-            "time",
-            "~ x",
-            "T",
-            "event",
-            np.array([knot]),
-            1,
-            3,
+        return prepare_design(
+            long, surv, "y ~ time", "~ time", "id", "time", "~ x", "T", "event",
+            knots=np.array([knot]), gl_points=3,
         )
 
     exact = design(t_event)
     for knot in (t_event * (1 - 1e-15), t_event * (1 + 1e-15)):
         near = design(knot)
-        np.testing.assert_array_equal(near.event_interval, exact.event_interval)
-        np.testing.assert_array_equal(near.node_interval, exact.node_interval)
+        spec_near, spec_exact = near.baselines[0].spec, exact.baselines[0].spec
+        np.testing.assert_array_equal(spec_near.interval(near.T), spec_exact.interval(exact.T))
+        np.testing.assert_array_equal(near.baselines[0].basis_s, exact.baselines[0].basis_s)
 
 
 def test_tie_helpers():

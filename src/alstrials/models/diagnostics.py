@@ -21,7 +21,9 @@ Problems (returned as short strings; the fit then reports ``converged=False``, l
   ``drop`` (default 0.5). At a regular maximum the loss is about ``n_se^2 / 2 = 12.5``; when the
   maximum is at infinity (a covariate that separates events, a single event, all events in one
   arm) the log-likelihood keeps rising or is flat, and the estimate only stopped where the
-  optimiser did. The same rule serves :func:`~alstrials.models.survival.fit_cox` and
+  optimiser did. When the SE is so large that the moved likelihood overflows, the step is
+  halved until it is finite and the allowed loss shrinks with the square of the step (a
+  quadratic likelihood loses ``(k/n_se)^2`` times as much at ``k`` SEs). The same rule serves :func:`~alstrials.models.survival.fit_cox` and
   :func:`~alstrials.models.joint.fit_joint`.
 * :func:`unidentified_variance` - no within-subject residual degrees of freedom: the random
   effects and the residual variance are not separately identified (e.g. one observation per
@@ -247,11 +249,18 @@ def monotone_directions(
     for j, s, name in zip(index, se, names, strict=True):
         est = float(theta[j])
         step = float(s) if np.isfinite(s) and s > 0 else max(1.0, abs(est))
-        moved = theta.copy()
-        moved[j] = est + (1.0 if est >= 0 else -1.0) * n_se * step
-        with np.errstate(all="ignore"):
-            value = float(loglik(moved))
-        if np.isfinite(value) and value >= base - drop:
+        # a step so large that the likelihood overflows is halved until it is finite; the
+        # drop allowed shrinks with the step as a quadratic likelihood's would
+        k = n_se
+        for _ in range(60):
+            moved = theta.copy()
+            moved[j] = est + (1.0 if est >= 0 else -1.0) * k * step
+            with np.errstate(all="ignore"):
+                value = float(loglik(moved))
+            if np.isfinite(value):
+                break
+            k /= 2
+        if np.isfinite(value) and value >= base - drop * (k / n_se) ** 2:
             out.append(
                 f"monotone likelihood for {name!r} (estimate {est:.3g}, SE {float(s):.3g}): the "
                 "likelihood keeps rising as the coefficient moves away from 0, so its true "

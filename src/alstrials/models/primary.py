@@ -17,8 +17,11 @@ The reference arm is ``trial.arms[0]``.
 
 from __future__ import annotations
 
+import pandas as pd
+
 from alstrials.data.frames import change_frame, long_frame, survival_frame
 from alstrials.data.schema import TrialData
+from alstrials.errors import DataValidationError
 from alstrials.models.joint import JointResult, fit_joint
 from alstrials.models.lmm import LMMResult, fit_lmm
 from alstrials.models.mmrm import MMRMResult, fit_mmrm
@@ -84,4 +87,52 @@ def fit_arm_joint(trial: TrialData) -> JointResult:
         duration="months",
         event="event",
         association="value",
+    )
+
+
+#: Cause grouping of the example joint model: the three event types, or respiratory
+#: (tracheostomy, permanent ventilation) pooled against death.
+JOINT_CAUSES = ("competing", "pooled")
+
+
+def joint_frames(trial: TrialData, causes: str = "competing") -> tuple[dict, pd.DataFrame]:
+    """The marker frames (ALSFRS-R total, cord area) and the survival frame with a ``cause``
+    column for :func:`fit_marker_cause_joint`."""
+    if causes not in JOINT_CAUSES:
+        raise DataValidationError(f"causes must be one of {list(JOINT_CAUSES)}, got {causes!r}")
+    alsfrs = long_frame(trial)
+    alsfrs["active"] = (alsfrs["arm"] != trial.arms[0]).astype(float)
+    arm = alsfrs.drop_duplicates("subject_id")[["subject_id", "active"]]
+    cord = trial.mri[["subject_id", "months", "cord_csa_mm2"]].merge(arm, on="subject_id")
+    cord = cord[cord["cord_csa_mm2"].notna()].astype({"cord_csa_mm2": float})
+    surv = survival_frame(trial)
+    cause = surv["event_type"].astype(object)
+    if causes == "pooled":
+        cause = cause.replace({"tracheostomy": "respiratory", "permanent_ventilation": "respiratory"})
+    surv["cause"] = cause.where(surv["event"], None)
+    return {"alsfrs_total": alsfrs, "cord_csa_mm2": cord}, surv
+
+
+def fit_marker_cause_joint(trial: TrialData, causes: str = "competing") -> JointResult:
+    """Joint model of ALSFRS-R and cord area (random intercepts and slopes, jointly normal)
+    with cause-specific Weibull hazards of death, tracheostomy and permanent ventilation
+    (``causes="competing"``) or of death and respiratory failure (``"pooled"``), each linked
+    to the current value of both markers and adjusted for the arm."""
+    markers, surv = joint_frames(trial, causes)
+    return fit_joint(
+        markers,
+        surv,
+        long_formula={
+            "alsfrs_total": "alsfrs_total ~ months + months:active",
+            "cord_csa_mm2": "cord_csa_mm2 ~ months + months:active",
+        },
+        random={"alsfrs_total": "~ months", "cord_csa_mm2": "~ months"},
+        group="subject_id",
+        time="months",
+        surv_formula="~ active",
+        duration="months",
+        event="event",
+        association="value",
+        baseline="weibull",
+        cause="cause",
     )

@@ -14,8 +14,11 @@ hazard ratio (slope not adjusted for) is larger than ``sign_hr`` whenever slope_
 shift is negative. The scale ``lam`` is solved (Gauss-Hermite quadrature over the normal slope,
 exact mixture over the sign) so that the placebo population's median event time, without
 dropout or censoring, equals ``median_event_months``. Event times are drawn by inversion,
-``T_i = lam (E_i exp(-eta_i))^(1/k)`` with ``E_i ~ Exp(1)``. The event type is death,
-tracheostomy or permanent ventilation with probabilities ``event_type_probs``.
+``T_i = lam (E_i exp(-eta_i))^(1/k)`` with ``E_i ~ Exp(1)``. The event type (death,
+tracheostomy or permanent ventilation) is drawn given ``T_i`` from a multinomial logit in the
+subject's latent ALSFRS-R value and slope and latent cord area at ``T_i`` (see
+:mod:`~alstrials.data.simulate.causes`), with one uniform ``U_i``; ``h_i(t)`` above is the
+composite (all-cause) hazard and the cause-specific hazards are ``h_i(t) p_ik(t)``.
 
 Dropout (informative, before any event) has cumulative hazard
 ``H_D(t) = 12 rho (t / 12)^kappa exp(log(dropout_slope_hr) x_i)`` (Weibull, ``rho`` =
@@ -32,6 +35,7 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.special import roots_hermite
 
+from alstrials.data.simulate.causes import LatentCourse, cause_probabilities, draw_causes
 from alstrials.data.simulate.scenario import Scenario
 
 __all__ = [
@@ -98,6 +102,7 @@ def simulate_event_times(
     natural_slope: np.ndarray,
     composite: np.ndarray,
     active: np.ndarray,
+    course: LatentCourse,
     sc: Scenario,
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -111,6 +116,9 @@ def simulate_event_times(
         The composite sign.
     active : ndarray of bool
         Active arm.
+    course : LatentCourse
+        The latent ALSFRS-R and cord-area trajectories, on which the event type depends (the
+        event times do not).
     sc : Scenario
         The scenario.
     rng : numpy.random.Generator
@@ -123,10 +131,12 @@ def simulate_event_times(
 
     Examples
     --------
-    >>> t, k = simulate_event_times(np.full(4, -1.0), np.zeros(4, bool), np.zeros(4, bool),
+    >>> one = np.ones(4)
+    >>> course = LatentCourse(38.0 * one, -1.0 * one, 0.0, 60.8 * one, -1.6 * one)
+    >>> t, k = simulate_event_times(-one, np.zeros(4, bool), np.zeros(4, bool), course,
     ...                             Scenario(), np.random.default_rng(0))
-    >>> t.shape, bool(np.all(t > 0))
-    ((4,), True)
+    >>> t.shape, bool(np.all(t > 0)), set(k.tolist()) <= {0, 1, 2}
+    ((4,), True, True)
     """
     n = len(natural_slope)
     e = rng.standard_exponential(n)
@@ -136,8 +146,7 @@ def simulate_event_times(
         np.log(sc.sign_hr) * composite + np.log(sc.slope_hr) * x + np.log(sc.treatment_hr) * active
     )
     times = weibull_scale(sc) * (e * np.exp(-eta)) ** (1.0 / sc.event_shape)
-    cum = np.cumsum(sc.event_type_probs)
-    types = np.minimum(np.searchsorted(cum, u, side="right"), 2)
+    types = draw_causes(u, cause_probabilities(course, times, sc))
     return times, types
 
 

@@ -20,35 +20,101 @@ Values are rounded (FA 4 decimals, thickness 3, area 2) so they are platform-sta
 round-trip through CSV. The FLAIR and SWI signs (and their conjunction, ``composite_sign``) are
 stable subject traits drawn in :mod:`~alstrials.data.simulate.baseline`: every scan of a
 subject reads the same.
+
+Draws: the MRI stream gives the scan grid (:mod:`.schedule`), then 5 standard normals per
+subject (:func:`simulate_mri_effects`), then 3 per grid cell (:func:`simulate_mri_values`).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
 from alstrials.data.schema import PLAUSIBLE_RANGES
 from alstrials.data.simulate.scenario import Scenario
 
-__all__ = ["simulate_mri_values"]
+__all__ = ["MriEffects", "simulate_mri_effects", "simulate_mri_values"]
 
 _RANGE = {name: PLAUSIBLE_RANGES["mri"][name][:2] for name in PLAUSIBLE_RANGES["mri"]}
 
 
-def simulate_mri_values(
-    slope_z: np.ndarray, months: np.ndarray, sc: Scenario, rng: np.random.Generator
-) -> dict[str, np.ndarray]:
-    """Biomarker values on the full scan grid.
+@dataclass(frozen=True)
+class MriEffects:
+    """Each subject's latent biomarker course (arrays of shape (n,); ``t`` in years).
+
+    Attributes
+    ----------
+    fa0, fa_change : ndarray
+        Baseline FA and its change per year.
+    ct0 : ndarray
+        Baseline cortical thickness (mm); the change is the common ``mu_ct``.
+    cord_intercept, cord_slope_per_year : ndarray
+        ``a0_i`` (mm^2) and ``a1_i`` (mm^2/year): the latent cord area is ``a0_i + a1_i t``,
+        which :mod:`~alstrials.data.simulate.causes` also uses.
+    """
+
+    fa0: np.ndarray
+    fa_change: np.ndarray
+    ct0: np.ndarray
+    cord_intercept: np.ndarray
+    cord_slope_per_year: np.ndarray
+
+
+def simulate_mri_effects(slope_z: np.ndarray, sc: Scenario, rng: np.random.Generator) -> MriEffects:
+    """The subject-level biomarker effects (5 standard-normal draws per subject).
 
     Parameters
     ----------
     slope_z : ndarray, shape (n,)
         Standardised random slopes.
+    sc : Scenario
+        The scenario.
+    rng : numpy.random.Generator
+        The MRI stream, after the scan grid has been drawn from it.
+
+    Returns
+    -------
+    MriEffects
+
+    Examples
+    --------
+    >>> fx = simulate_mri_effects(np.zeros(3), Scenario(), np.random.default_rng(0))
+    >>> fx.cord_intercept.shape
+    (3,)
+    """
+    z = rng.standard_normal((len(slope_z), 5))
+
+    def mix(r: float, other: np.ndarray) -> np.ndarray:
+        return r * slope_z + np.sqrt(1.0 - r**2) * other
+
+    return MriEffects(
+        fa0=sc.cst_fa_mean + sc.cst_fa_sd * mix(sc.cst_fa_slope_corr, z[:, 0]),
+        fa_change=sc.cst_fa_change_per_year
+        + sc.cst_fa_change_sd * mix(sc.cst_fa_change_slope_corr, z[:, 1]),
+        ct0=sc.thickness_mean_mm + sc.thickness_sd_mm * z[:, 2],
+        cord_intercept=sc.cord_csa_mean_mm2 + sc.cord_csa_sd_mm2 * z[:, 3],
+        cord_slope_per_year=sc.cord_csa_change_per_year_mm2
+        + sc.cord_csa_change_sd_mm2 * mix(sc.cord_csa_slope_corr, z[:, 4]),
+    )
+
+
+def simulate_mri_values(
+    effects: MriEffects, months: np.ndarray, sc: Scenario, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
+    """Biomarker values on the full scan grid.
+
+    Parameters
+    ----------
+    effects : MriEffects
+        From :func:`simulate_mri_effects`.
     months : ndarray, shape (n, V)
         Scan times (months).
     sc : Scenario
         The scenario.
     rng : numpy.random.Generator
-        The MRI stream (5 draws per subject and 3 per grid cell, whatever the parameters).
+        The MRI stream, after the effects have been drawn from it (3 draws per grid cell,
+        whatever the parameters).
 
     Returns
     -------
@@ -57,34 +123,29 @@ def simulate_mri_values(
 
     Examples
     --------
-    >>> v = simulate_mri_values(np.zeros(2), np.array([[0.0, 6.0], [0.0, 6.0]]), Scenario(),
-    ...                         np.random.default_rng(0))
+    >>> rng = np.random.default_rng(0)
+    >>> fx = simulate_mri_effects(np.zeros(2), Scenario(), rng)
+    >>> v = simulate_mri_values(fx, np.array([[0.0, 6.0], [0.0, 6.0]]), Scenario(), rng)
     >>> sorted(v), v["cst_fa"].shape
     (['cord_csa_mm2', 'cst_fa', 'precentral_thickness_mm'], (2, 2))
     """
-    n = len(slope_z)
-    z = rng.standard_normal((n, 5))
     e = rng.standard_normal((3,) + months.shape)
     years = months / 12.0
-    zeta = slope_z[:, None]
 
-    def mix(r: float, other: np.ndarray) -> np.ndarray:
-        return r * zeta + np.sqrt(1.0 - r**2) * other[:, None]
+    def col(x: np.ndarray) -> np.ndarray:
+        return x[:, None]
 
-    fa0 = sc.cst_fa_mean + sc.cst_fa_sd * mix(sc.cst_fa_slope_corr, z[:, 0])
-    fa_change = sc.cst_fa_change_per_year + sc.cst_fa_change_sd * mix(
-        sc.cst_fa_change_slope_corr, z[:, 1]
+    fa = np.clip(
+        col(effects.fa0) + col(effects.fa_change) * years + sc.cst_fa_noise_sd * e[0], 0.0, 1.0
     )
-    fa = np.clip(fa0 + fa_change * years + sc.cst_fa_noise_sd * e[0], 0.0, 1.0)
-
-    ct0 = sc.thickness_mean_mm + sc.thickness_sd_mm * z[:, 2:3]
-    ct = ct0 + sc.thickness_change_per_year_mm * years + sc.thickness_noise_sd_mm * e[1]
-
-    a0 = sc.cord_csa_mean_mm2 + sc.cord_csa_sd_mm2 * z[:, 3:4]
-    a1 = sc.cord_csa_change_per_year_mm2 + sc.cord_csa_change_sd_mm2 * mix(
-        sc.cord_csa_slope_corr, z[:, 4]
+    ct = (
+        col(effects.ct0) + sc.thickness_change_per_year_mm * years + sc.thickness_noise_sd_mm * e[1]
     )
-    csa = a0 + a1 * years + sc.cord_csa_noise_sd_mm2 * e[2]
+    csa = (
+        col(effects.cord_intercept)
+        + col(effects.cord_slope_per_year) * years
+        + sc.cord_csa_noise_sd_mm2 * e[2]
+    )
     return {
         "cst_fa": np.round(fa, 4),
         "precentral_thickness_mm": np.round(np.clip(ct, *_RANGE["precentral_thickness_mm"]), 3),

@@ -26,6 +26,13 @@ __all__ = ["Scenario", "scenario_from_dict", "scenario_from_toml", "DOMAINS"]
 DOMAINS: tuple[str, ...] = ("bulbar", "fine_motor", "gross_motor", "respiratory")
 """ALSFRS-R domains in the order of the weight tuples (Q1-3, Q4-6, Q7-9, R1-3)."""
 
+CAUSE_LOG_OR_FIELDS: tuple[str, ...] = (
+    "cause_alsfrs_log_or",
+    "cause_alsfrs_slope_log_or",
+    "cause_cord_csa_log_or",
+)
+"""Fields holding the (tracheostomy, permanent ventilation) log odds ratios of the cause model."""
+
 
 @dataclass(frozen=True)
 class Scenario:
@@ -155,8 +162,25 @@ class Scenario:
     slope_hr : float
         2.0: hazard ratio per point/month of faster natural (untreated) decline. Unverified.
     event_type_probs : tuple of 3 floats
-        (0.75, 0.10, 0.15): shares of death, tracheostomy and permanent ventilation among events.
+        (0.75, 0.10, 0.15): shares of death, tracheostomy and permanent ventilation among events
+        of a subject in the reference latent state (latent total ``baseline_mean``, slope
+        ``-decline_mean``, cord area ``cord_csa_mean_mm2``); with the three ``cause_*_log_or``
+        fields zero, the shares of every subject. Unverified.
+    cause_alsfrs_log_or : tuple of 2 floats
+        (0.0, -0.05): log odds ratio of (tracheostomy, permanent ventilation) against death per
+        point of latent ALSFRS-R total at the event (negative: a lower total makes the cause more
+        likely). Permanent ventilation (NIV >= 22 h/day) is reached at advanced disability.
+        Unverified (see :mod:`~alstrials.data.simulate.causes` for the model).
+    cause_alsfrs_slope_log_or : tuple of 2 floats
+        (-1.0, -0.5): log odds ratio of (tracheostomy, permanent ventilation) against death per
+        point/month of latent ALSFRS-R slope at the event (negative: faster decline makes the
+        cause more likely). Invasive ventilation often follows a rapid respiratory decline.
         Unverified.
+    cause_cord_csa_log_or : tuple of 2 floats
+        (-0.08, -0.08): log odds ratio of (tracheostomy, permanent ventilation) against death per
+        mm^2 of latent C1-C3 cord area at the event (negative: more cord atrophy, i.e. more
+        lower-motor-neuron loss, makes a ventilatory event more likely; odds ratio 1.6 per SD,
+        6 mm^2, less area). Unverified.
     dropout_rate_per_month : float
         0.020 per month: average dropout hazard over the first 12 months at the mean slope
         (cumulative dropout hazard ``12 rate (t/12)^dropout_shape``). Calibrated so that events
@@ -230,6 +254,9 @@ class Scenario:
     sign_hr: float = 6.56
     slope_hr: float = 2.0
     event_type_probs: tuple[float, ...] = (0.75, 0.10, 0.15)
+    cause_alsfrs_log_or: tuple[float, ...] = (0.0, 0.0)
+    cause_alsfrs_slope_log_or: tuple[float, ...] = (-1.5, -1.5)
+    cause_cord_csa_log_or: tuple[float, ...] = (-0.1, -0.1)
     dropout_rate_per_month: float = 0.020
     dropout_shape: float = 0.65
     dropout_slope_hr: float = 1.5
@@ -244,6 +271,7 @@ class Scenario:
             "spinal_onset_weights",
             "item_weight_multipliers",
             "event_type_probs",
+            *CAUSE_LOG_OR_FIELDS,
         ):
             object.__setattr__(self, name, _float_tuple(name, getattr(self, name)))
         for f in dataclasses.fields(self):
@@ -379,6 +407,12 @@ class Scenario:
                 "event_type_probs must be 3 non-negative shares of death, "
                 f"tracheostomy and permanent ventilation summing to 1, got {probs}"
             )
+        for name in CAUSE_LOG_OR_FIELDS:
+            if len(getattr(self, name)) != 2:
+                raise DesignError(
+                    f"scenario field {name!r} must hold 2 log odds ratios (tracheostomy, "
+                    f"permanent ventilation; death is the reference), got {getattr(self, name)}"
+                )
         for name, jitter in (
             ("visit_months", self.visit_jitter_months),
             ("mri_months", self.mri_jitter_months),

@@ -1,18 +1,20 @@
 """Assemble a simulated two-arm ALS trial as a canonical :class:`~alstrials.data.schema.TrialData`.
 
-Flow: enrolment and arms -> baseline covariates, MRI sign traits, random effects -> ALSFRS-R
-visits (latent trajectory, observed total, 12 items, gastrostomy) -> MRI scans -> event, dropout
-and censoring times -> truncation of visits and scans at each subject's end of follow-up
-(never before :data:`MIN_FOLLOW_UP_MONTHS`: every event or censoring time is > 0).
+Flow: enrolment and arms -> baseline covariates, MRI sign traits, random effects -> MRI scan
+grid and subject effects -> event times, event types given the latent ALSFRS-R and cord-area
+trajectories, dropout and censoring times -> ALSFRS-R visits (latent trajectory, observed total,
+12 items, gastrostomy) and MRI values -> truncation of visits and scans at each subject's end of
+follow-up (never before :data:`MIN_FOLLOW_UP_MONTHS`: every event or censoring time is > 0).
 The equations are in the docstrings of :mod:`.enrolment`, :mod:`.baseline`, :mod:`.alsfrs`,
-:mod:`.schedule`, :mod:`.mri` and :mod:`.events`.
+:mod:`.schedule`, :mod:`.mri`, :mod:`.events` and :mod:`.causes`.
 
 Randomness
 ----------
 ``numpy.random.SeedSequence(seed).spawn(12)`` gives one independent stream per component, in
 the order of :data:`STREAMS`. Each stream draws a number of values that depends only on the
 number of subjects and the length of its schedule, never on other parameters, so e.g.
-changing the MRI or event parameters leaves the ALSFRS-R draws unchanged, and a data cut-off
+changing the MRI or event parameters leaves the ALSFRS-R draws unchanged, the cause parameters
+change only ``event_type`` (never a time), and a data cut-off
 returns a truncation of the uncut trial. All draws are made for every subject and every
 scheduled visit before truncation.
 """
@@ -33,6 +35,7 @@ from alstrials.data.simulate.alsfrs import (
     observed_total,
 )
 from alstrials.data.simulate.baseline import simulate_baseline
+from alstrials.data.simulate.causes import CAUSE_COVARIATES, LatentCourse, cause_coefficients
 from alstrials.data.simulate.enrolment import simulate_enrolment
 from alstrials.data.simulate.events import (
     EVENT_NAMES,
@@ -40,7 +43,7 @@ from alstrials.data.simulate.events import (
     simulate_event_times,
     weibull_scale,
 )
-from alstrials.data.simulate.mri import simulate_mri_values
+from alstrials.data.simulate.mri import simulate_mri_effects, simulate_mri_values
 from alstrials.data.simulate.scenario import Scenario, _check_names
 from alstrials.data.simulate.schedule import TIME_DECIMALS, simulate_grid
 from alstrials.errors import DesignError
@@ -107,8 +110,10 @@ def simulate_with_truth(
         One row per subject in ``trial.subjects`` order: ``subject_id``, ``arm``,
         ``intercept`` (latent baseline total), ``natural_slope`` (untreated slope, points/month),
         ``slope`` (slope in the subject's arm), ``slope_z`` (standardised random slope),
-        ``composite_sign``, ``event_time``, ``dropout_time`` and ``admin_time`` (latent times,
-        months from baseline).
+        ``composite_sign``, ``cord_csa_intercept`` and ``cord_csa_slope_per_year`` (latent cord
+        area ``a0 + a1 t/12``, mm^2), ``event_time``, ``event_cause`` (the cause of the latent
+        event, observed or not), ``dropout_time`` and ``admin_time`` (latent times, months from
+        baseline).
 
     Examples
     --------
@@ -132,10 +137,20 @@ def simulate_with_truth(
     )
     active = enrol.active
     slope = base.natural_slope * (1.0 - sc.treatment_slowing * active)
+    # MRI stream, in this order: scan grid, subject effects, then (below) scan-level noise
+    scans = simulate_grid(n, sc.mri_months, sc.mri_jitter_months, sc.mri_miss_prob, rng["mri"])
+    mri_fx = simulate_mri_effects(base.slope_z, sc, rng["mri"])
+    course = LatentCourse(
+        alsfrs_intercept=base.intercept,
+        alsfrs_slope=slope,
+        curvature=float(sc.curvature),
+        cord_intercept=mri_fx.cord_intercept,
+        cord_slope_per_year=mri_fx.cord_slope_per_year,
+    )
 
     # -- end of follow-up per subject ---------------------------------------------------------
     event_time, event_code = simulate_event_times(
-        base.natural_slope, base.composite, active, sc, rng["events"]
+        base.natural_slope, base.composite, active, course, sc, rng["events"]
     )
     dropout_time = simulate_dropout(base.natural_slope, sc, rng["dropout"])
     admin = np.full(n, float(sc.follow_up_months))
@@ -174,8 +189,7 @@ def simulate_with_truth(
     )
 
     # -- MRI -------------------------------------------------------------------------------------
-    scans = simulate_grid(n, sc.mri_months, sc.mri_jitter_months, sc.mri_miss_prob, rng["mri"])
-    values = simulate_mri_values(base.slope_z, scans.months, sc, rng["mri"])
+    values = simulate_mri_values(mri_fx, scans.months, sc, rng["mri"])
     s_months_grid = np.minimum(scans.months, sc.follow_up_months)
     s_keep = (
         scans.attended
@@ -243,6 +257,13 @@ def simulate_with_truth(
             "log_sign_hr": float(np.log(sc.sign_hr)),
             "log_slope_hr": float(np.log(sc.slope_hr)),
             "log_treatment_hr": float(np.log(sc.treatment_hr)),
+            "cause_model": {
+                "causes": list(EVENT_NAMES),
+                "covariates": list(CAUSE_COVARIATES),
+                "reference": [sc.baseline_mean, -sc.decline_mean, sc.cord_csa_mean_mm2],
+                "log_odds_ratios": cause_coefficients(sc).tolist(),
+                "event_type_probs": list(sc.event_type_probs),
+            },
         },
     }
     trial = TrialData(
@@ -262,7 +283,10 @@ def simulate_with_truth(
             "slope": slope[sel],
             "slope_z": base.slope_z[sel],
             "composite_sign": base.composite[sel],
+            "cord_csa_intercept": mri_fx.cord_intercept[sel],
+            "cord_csa_slope_per_year": mri_fx.cord_slope_per_year[sel],
             "event_time": event_time[sel],
+            "event_cause": np.array(EVENT_NAMES, dtype=object)[event_code][sel],
             "dropout_time": dropout_time[sel],
             "admin_time": admin[sel],
         }
@@ -294,7 +318,9 @@ def simulate_trial(
     TrialData
         Canonical tables; ``metadata`` holds ``seed``, ``n_per_arm``, ``scenario`` (all
         fields), ``streams`` and ``truth`` (mean slopes per arm, Weibull scale, log hazard
-        ratios).
+        ratios, and ``cause_model``: the cause model's reference state and log odds ratios,
+        rows death / tracheostomy / permanent ventilation, columns ALSFRS-R value, ALSFRS-R
+        slope, cord area; see :mod:`~alstrials.data.simulate.causes`).
 
     Raises
     ------

@@ -1,132 +1,121 @@
-"""Design matrices of the joint model, built once from the user's two data frames.
+"""Design arrays of the joint model, built once from the user's data frames.
 
-Longitudinal submodel (Laird-Ware): for subject ``i`` and measurement ``j``
+Longitudinal submodels (one per marker ``m``, Laird-Ware):
 
-    y_ij = x_i(t_ij)' beta + z_i(t_ij)' b_i + e_ij,   b_i ~ N(0, D),   e_ij ~ N(0, sigma^2).
+    y_mij = x_mi(t_mij)' beta_m + z_mi(t_mij)' b_mi + e_mij,   e_mij ~ N(0, sigma_m^2),
 
-Survival submodel (proportional hazards with a piecewise-constant baseline):
+with ``b_i = (b_1i, ..., b_Mi) ~ N(0, D)``, ``D`` unstructured across markers. The
+observations of all markers are stacked, sorted by subject; ``X`` and ``Z`` are full width
+(columns of the other markers are zero), so ``X @ beta`` and ``Z @ b`` need no marker logic.
 
-    h_i(t) = xi_{q(t)} exp(w_i' gamma + alpha m_i(t) + alpha_s m_i'(t)),
-    m_i(t) = x_i(t)' beta + z_i(t)' b_i,
+Cause-specific hazards (one per cause ``c``):
 
-where ``q(t)`` is the interval ``(k_{q-1}, k_q]`` of the baseline knots holding ``t``
-(``k_0 = 0``, last interval open to infinity). Knots and follow-up times that differ only by
-rounding are merged first (:mod:`alstrials.models.ties`), so an event at a knot is always in the
-interval that the knot closes.
+    h_ic(t) = h_0c(t) exp(w_i' gamma_c + sum_{(m, f) in terms_c} alpha_cmf f_mi(t)),
 
-The rows ``x_i(t)``, ``z_i(t)`` at an arbitrary time are obtained by evaluating the formulaic
-model specs of ``long_formula`` and ``random`` (built once from the longitudinal data, so
-categorical levels and stateful transforms are frozen) on a frame holding the subject's first
-longitudinal row with the time column replaced by ``t``. The time derivative rows
-``x_i'(t)``, ``z_i'(t)`` (for the "slope" association) are central differences of those design
-rows in ``t``; they are exact for designs polynomial in time up to degree 2 and accurate to
-``O(h^2)`` otherwise.
+where the functional form ``f`` is the current value ``m_mi(t) = x_mi(t)' beta_m + z_mi(t)'
+b_mi``, its slope ``m_mi'(t)`` or its area ``int_0^t m_mi(s) ds``. Each form is linear in
+``(beta, b)``, with design rows ``x^f(t), z^f(t)``: the value rows are the formula's rows at
+``t``; the slope rows central differences in ``t`` (exact for designs polynomial in time up to
+degree 2); the area rows a Gauss-Legendre integral over ``[0, t]`` (``area_points`` nodes,
+exact for polynomial designs up to degree ``2 area_points - 1``).
+
+The rows at an arbitrary time come from each marker's formulaic model specs (frozen on the
+fitting data, so categorical levels and stateful transforms are fixed), evaluated on the
+subject's first row of that marker (or, for a subject with no measurement of it, the
+subject's first row of any marker) with the time column replaced.
+
+Cumulative hazards ``int_0^T h_ic(s) ds`` use Gauss-Legendre nodes on the pieces of
+``[0, T_i]`` cut at the integration breaks: the union of every cause's piecewise and spline
+knots (or, with only Weibull baselines, JM's default quantile knots). Knots and follow-up
+times that differ only by rounding are merged first (:mod:`alstrials.models.ties`).
 
 References
 ----------
-Rizopoulos, D. (2010). JM: An R package for the joint modelling of longitudinal and
-time-to-event data. *Journal of Statistical Software*, 35(9), 1-33.
+Rizopoulos, D. (2012). *Joint Models for Longitudinal and Time-to-Event Data*. Chapman & Hall.
+Papageorgiou, G., Mauff, K., Tomer, A., Rizopoulos, D. (2019). An overview of joint modeling
+of time-to-event and longitudinal outcomes. *Annu. Rev. Stat. Appl.* 6, 223-240.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from formulaic import model_matrix
+from numpy.polynomial.legendre import leggauss
 
 from alstrials.errors import DataValidationError
-from alstrials.models.formula import check_formula
+from alstrials.models.joint.baselines import BaselineSpec, BoundBaseline, bind_baseline
+from alstrials.models.joint.data import SurvivalTable, marker_frames
 from alstrials.models.joint.quadrature import legendre_on_intervals
+from alstrials.models.joint.spec import ModelSpec
 from alstrials.models.ties import merge_close_times
 
-__all__ = ["JointDesign", "build_design", "default_knots", "design_at_times"]
+__all__ = ["JointDesign", "MarkerDesign", "build_design", "form_rows"]
+
+
+@dataclass(frozen=True)
+class MarkerDesign:
+    """What prediction needs to rebuild one marker's rows for a new subject."""
+
+    name: str
+    long_spec: Any
+    random_spec: Any
+    long_names: tuple[str, ...]
+    random_names: tuple[str, ...]
+    n_obs: int
 
 
 @dataclass(frozen=True)
 class JointDesign:
-    """All arrays the likelihood needs; subjects in the order of ``subject_ids``.
+    """All arrays the likelihood needs; subjects in the order of ``subject_ids``."""
 
-    Longitudinal rows are sorted by subject; ``obs_subject[j]`` is the subject index of row ``j``.
-    Hazard-integral nodes are sorted by subject; ``node_subject[g]`` is the subject of node ``g``.
-    """
-
+    spec: ModelSpec
     subject_ids: np.ndarray
-    y: np.ndarray
-    X: np.ndarray
-    Z: np.ndarray
-    obs_subject: np.ndarray
-    W: np.ndarray
-    T: np.ndarray
-    d: np.ndarray
-    breaks: np.ndarray
-    event_interval: np.ndarray
-    Xt: np.ndarray
-    Zt: np.ndarray
-    Xt_d: np.ndarray
-    Zt_d: np.ndarray
-    node_subject: np.ndarray
-    node_interval: np.ndarray
-    node_weight: np.ndarray
-    node_time: np.ndarray
-    Xs: np.ndarray
-    Zs: np.ndarray
-    Xs_d: np.ndarray
-    Zs_d: np.ndarray
-    long_names: tuple[str, ...]
-    random_names: tuple[str, ...]
-    surv_names: tuple[str, ...]
-    long_spec: Any
-    random_spec: Any
-    surv_spec: Any
-    base_rows: pd.DataFrame
-    time: str
     group: str
-    response: str
+    time: str
+    markers: tuple[MarkerDesign, ...]
+    y: np.ndarray
+    X: np.ndarray  # (N, P) full width
+    Z: np.ndarray  # (N, Q) full width
+    obs_subject: np.ndarray
+    obs_marker: np.ndarray
+    T: np.ndarray
+    d: np.ndarray  # (n, C) event of each cause
+    W: tuple[np.ndarray, ...]  # by cause
+    surv_names: tuple[tuple[str, ...], ...]
+    surv_specs: tuple[Any, ...]
+    baselines: tuple[BoundBaseline, ...]
+    breaks: np.ndarray  # integration breaks 0, ..., inf
+    node_subject: np.ndarray
+    node_time: np.ndarray
+    log_node_weight: np.ndarray
+    terms: tuple[tuple[int, str], ...]
+    XT: tuple[np.ndarray, ...]  # by term: (n, P)
+    ZT: tuple[np.ndarray, ...]  # (n, Q)
+    XS: tuple[np.ndarray, ...]  # (G, P)
+    ZS: tuple[np.ndarray, ...]  # (G, Q)
+    base_rows: tuple[pd.DataFrame, ...]  # by marker, one row per subject
+    gl_points: int
+    area_points: int
 
     @property
     def n_subjects(self) -> int:
         return int(self.T.shape[0])
 
     @property
-    def n_intervals(self) -> int:
-        return int(self.breaks.shape[0] - 1)
+    def p_sizes(self) -> tuple[int, ...]:
+        return tuple(len(m.long_names) for m in self.markers)
 
+    @property
+    def q_sizes(self) -> tuple[int, ...]:
+        return tuple(len(m.random_names) for m in self.markers)
 
-def default_knots(times: np.ndarray, n_knots: int = 6) -> np.ndarray:
-    """Internal knots at the ``k/(n_knots+1)`` quantiles of all observed times.
-
-    This is JM's rule for ``method="piecewise-PH-aGH"`` (quantiles of the observed follow-up
-    times, events and censorings together, duplicates dropped).
-
-    Parameters
-    ----------
-    times : ndarray
-        Observed (event or censoring) times, one per subject.
-    n_knots : int
-        Number of internal knots (JM's default: 6, i.e. 7 intervals).
-
-    Returns
-    -------
-    ndarray
-        Sorted unique internal knots, all below ``max(times)``.
-
-    References
-    ----------
-    Rizopoulos, D. (2010). JM: An R package ... *J. Stat. Softw.* 35(9).
-
-    Examples
-    --------
-    >>> default_knots([1.0, 2.0, 3.0, 4.0, 5.0], n_knots=3).tolist()
-    [2.0, 3.0, 4.0]
-    """
-    t = np.asarray(times, dtype=float)
-    probs = np.arange(1, n_knots + 1) / (n_knots + 1)
-    k = np.unique(np.quantile(t, probs))
-    return k[k < t.max()]
+    def term_index(self, term: tuple[int, str]) -> int:
+        return self.terms.index(term)
 
 
 def _matrix(formula: str, data: pd.DataFrame, what: str) -> Any:
@@ -140,261 +129,258 @@ def _matrix(formula: str, data: pd.DataFrame, what: str) -> Any:
         ) from exc
 
 
-def design_at_times(
-    long_spec: Any,
-    random_spec: Any,
+def _rows(spec: Any, frame: pd.DataFrame) -> np.ndarray:
+    return np.asarray(spec.get_model_matrix(frame, output="numpy"), dtype=float)
+
+
+def form_rows(
+    marker: MarkerDesign,
     base: pd.DataFrame,
     times: np.ndarray,
     time: str,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Rows ``x(t), z(t), x'(t), z'(t)`` for subjects' baseline rows at the given times.
+    form: str,
+    area_points: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Design rows ``x^f(t), z^f(t)`` of one marker for the given functional form.
 
     Parameters
     ----------
-    long_spec, random_spec : formulaic ModelSpec
-        Specs of the fixed-effects and random-effects designs (from the fitting data).
+    marker : MarkerDesign
+        The marker's frozen model specs.
     base : DataFrame
-        One row per requested time: the subject's covariates (any time value).
-    times : ndarray, shape (len(base),)
-        Times at which to evaluate.
+        One row per requested time with the subject's covariates (any time value).
+    times : ndarray
+        Times ``t``.
     time : str
-        Name of the time column.
-
-    Returns
-    -------
-    X, Z, X_d, Z_d : ndarray
-        Designs and their time derivatives (central differences, step ``h``).
+        Time column.
+    form : {"value", "slope", "area"}
+        Current value, slope (central differences) or area over ``[0, t]`` (Gauss-Legendre).
+    area_points : int
+        Gauss-Legendre nodes of the area integral.
     """
     t = np.asarray(times, dtype=float)
-    h = 1e-5 * (1.0 + np.max(np.abs(t), initial=0.0))
     frame = base.reset_index(drop=True).copy()
 
-    def at(tt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        frame[time] = tt
-        xm = np.asarray(long_spec.get_model_matrix(frame, output="numpy"), dtype=float)
-        zm = np.asarray(random_spec.get_model_matrix(frame, output="numpy"), dtype=float)
-        return xm, zm
+    def at(tt: np.ndarray, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        rows = rows.copy()
+        rows[time] = tt
+        return _rows(marker.long_spec, rows), _rows(marker.random_spec, rows)
 
-    X, Z = at(t)
-    Xp, Zp = at(t + h)
-    Xm, Zm = at(t - h)
-    return X, Z, (Xp - Xm) / (2 * h), (Zp - Zm) / (2 * h)
-
-
-def _reject_rows(
-    frame: pd.DataFrame,
-    group: str,
-    mask: np.ndarray,
-    column: str,
-    message: Callable[[object, int, object], str],
-) -> None:
-    """Raise DataValidationError at the first row of the survival table flagged by ``mask``;
-    ``message(subject, row, value)`` says what is wrong."""
-    if not mask.any():
-        return
-    row = int(np.flatnonzero(mask)[0])
-    subject = frame[group].iloc[row]
-    raise DataValidationError(
-        message(subject, row, frame[column].iloc[row]),
-        table="survival",
-        column=column,
-        subject=subject,
-        row=row,
+    if form == "value":
+        return at(t, frame)
+    if form == "slope":
+        h = 1e-5 * (1.0 + np.max(np.abs(t), initial=0.0))
+        (xp, zp), (xm, zm) = at(t + h, frame), at(t - h, frame)
+        return (xp - xm) / (2 * h), (zp - zm) / (2 * h)
+    x, w = leggauss(area_points)
+    s = 0.5 * t[:, None] * (x[None, :] + 1.0)  # (len(t), k)
+    rep = frame.iloc[np.repeat(np.arange(len(frame)), area_points)]
+    xs, zs = at(s.ravel(), rep)
+    wt = (0.5 * t[:, None] * w[None, :]).ravel()[:, None]
+    k = area_points
+    return (
+        (xs * wt).reshape(len(t), k, -1).sum(axis=1),
+        (zs * wt).reshape(len(t), k, -1).sum(axis=1),
     )
+
+
+def _widen(block: np.ndarray, offset: int, width: int) -> np.ndarray:
+    out = np.zeros((block.shape[0], width))
+    out[:, offset : offset + block.shape[1]] = block
+    return out
+
+
+def _baseline_specs(
+    spec: ModelSpec,
+    T: np.ndarray,
+    knots: Any,
+    boundary_knots: Any,
+    n_knots: int,
+) -> tuple[np.ndarray, list[BaselineSpec]]:
+    """Each cause's baseline spec; ``T`` with times within rounding of a knot merged."""
+    out = []
+    for c in spec.causes:
+        given = knots.get(c.name) if isinstance(knots, Mapping) else knots
+        if given is None:
+            k = default_internal(T, c.baseline, n_knots)
+        else:
+            k = np.unique(np.asarray(given, dtype=float).ravel())
+            if np.any(~np.isfinite(k)) or np.any(k <= 0):
+                raise DataValidationError("knots must be finite and positive", column="knots")
+        T, k = merge_close_times(T, k)
+        k = np.unique(k)
+        if given is None:
+            k = k[k < T.max()]
+        bnd = boundary_knots.get(c.name) if isinstance(boundary_knots, Mapping) else boundary_knots
+        lo, hi = (0.0, float(T.max())) if bnd is None else (float(bnd[0]), float(bnd[1]))
+        if c.baseline == "spline" and not (lo < (k.min() if k.size else hi) and hi >= k.max(initial=lo)):
+            raise DataValidationError(
+                f"spline boundary knots ({lo:g}, {hi:g}) must enclose the internal knots"
+            )
+        out.append(BaselineSpec(c.baseline, k if c.baseline != "weibull" else np.array([]), (lo, hi)))
+    return T, out
+
+
+def default_internal(T: np.ndarray, kind: str, n_knots: int) -> np.ndarray:
+    """Default internal knots: piecewise ``n_knots`` (6) quantiles; spline 5 quantiles."""
+    from alstrials.models.joint.baselines import default_knots
+
+    if kind == "spline":
+        return default_knots(T, 5)
+    if kind == "piecewise":
+        return default_knots(T, n_knots)
+    return np.array([])
 
 
 def build_design(
-    longitudinal: pd.DataFrame,
-    survival: pd.DataFrame,
-    long_formula: str,
-    random: str,
-    group: str,
+    longitudinal: Any,
+    surv: SurvivalTable,
+    spec: ModelSpec,
     time: str,
-    surv_formula: str,
-    duration: str,
-    event: str,
-    knots: np.ndarray | None,
+    knots: Any,
+    boundary_knots: Any,
     n_knots: int,
     gl_points: int,
+    area_points: int,
 ) -> JointDesign:
-    """Validate the two frames and build every design array (see module docstring)."""
-    # formulaic evaluates Python in formulas: only the restricted grammar gets through
-    check_formula(long_formula, what="long_formula")
-    check_formula(random, what="random")
-    check_formula(surv_formula, what="surv_formula")
-    for table, frame, cols in (
-        ("longitudinal", longitudinal, (group, time)),
-        ("survival", survival, (group, duration, event)),
-    ):
-        if not isinstance(frame, pd.DataFrame):
-            raise DataValidationError(f"{table} must be a pandas DataFrame", table=table)
-        for c in cols:
-            if c not in frame.columns:
-                raise DataValidationError(
-                    f"{table} table has no column {c!r}; columns are {list(frame.columns)}",
-                    table=table,
-                    column=c,
-                )
-    surv = survival.reset_index(drop=True)
-    _reject_rows(
-        surv,
-        group,
-        surv[group].duplicated().to_numpy(),
-        group,
-        lambda subject, row, value: (
-            f"survival table must have one row per subject; subject "
-            f"{subject!r} repeats (row {row}, column {group!r})"
-        ),
-    )
-    T = pd.to_numeric(surv[duration], errors="coerce").to_numpy(dtype=float)
-    bad = ~np.isfinite(T) | (T <= 0)
-    _reject_rows(
-        surv,
-        group,
-        bad,
-        duration,
-        lambda subject, row, value: (
-            f"survival column {duration!r} must be positive and "
-            f"finite; subject {subject!r} (row {row}) has {value!r}"
-        ),
-    )
-    d_raw = surv[event]
-    d = pd.to_numeric(d_raw.astype("float") if d_raw.dtype == bool else d_raw, errors="coerce")
-    d = d.to_numpy(dtype=float)
-    badd = ~np.isin(d, (0.0, 1.0))
-    _reject_rows(
-        surv,
-        group,
-        badd,
-        event,
-        lambda subject, row, value: (
-            f"survival column {event!r} must be 0/1 or boolean; "
-            f"subject {subject!r} (row {row}) has {value!r}"
-        ),
-    )
-    if d.sum() == 0:
-        raise DataValidationError(
-            f"survival column {event!r} has no events; the survival submodel and the "
-            "association cannot be estimated",
-            table="survival",
-            column=event,
+    """Validate the longitudinal data against the survival table and build every array."""
+    frames = marker_frames(longitudinal, spec, surv, time)
+    n = len(surv.ids)
+    markers, ys, Xs, Zs, subj, mark = [], [], [], [], [], []
+    for m, (ms, frame) in enumerate(zip(spec.markers, frames, strict=True)):
+        mm = _matrix(ms.long_formula, frame, f"longitudinal ({ms.name})")
+        zm = _matrix(ms.random, frame, f"longitudinal ({ms.name})")
+        if hasattr(zm, "lhs"):
+            raise DataValidationError(
+                f"random {ms.random!r} must be one-sided, e.g. '~ time'", table="longitudinal"
+            )
+        markers.append(
+            MarkerDesign(
+                ms.name,
+                mm.rhs.model_spec,
+                zm.model_spec,
+                tuple(mm.rhs.columns),
+                tuple(zm.columns),
+                len(frame),
+            )
         )
-    ids = surv[group].to_numpy()
-    long_ids = set(pd.unique(longitudinal[group]))
-    missing = [s for s in ids if s not in long_ids]
-    extra = sorted(long_ids - set(ids), key=str)
-    if missing or extra:
-        who = missing[:3] if missing else extra[:3]
-        where = "have no longitudinal rows" if missing else "are not in the survival table"
+        ys.append(np.asarray(mm.lhs, dtype=float).ravel())
+        Xs.append(np.asarray(mm.rhs, dtype=float))
+        Zs.append(np.asarray(zm, dtype=float))
+        subj.append(frame["_subj"].to_numpy())
+        mark.append(np.full(len(frame), m))
+    p_off = np.r_[0, np.cumsum([x.shape[1] for x in Xs])]
+    q_off = np.r_[0, np.cumsum([z.shape[1] for z in Zs])]
+    P, Q = int(p_off[-1]), int(q_off[-1])
+    obs_subject = np.concatenate(subj)
+    order = np.argsort(obs_subject, kind="stable")
+    X = np.vstack([_widen(x, p_off[m], P) for m, x in enumerate(Xs)])[order]
+    Z = np.vstack([_widen(z, q_off[m], Q) for m, z in enumerate(Zs)])[order]
+    y = np.concatenate(ys)[order]
+    obs_marker = np.concatenate(mark)[order]
+    obs_subject = obs_subject[order]
+    present = np.bincount(obs_subject, minlength=n) > 0
+    if not present.all():
+        who = surv.ids[~present][:3].tolist()
         raise DataValidationError(
-            f"subjects must match between the tables: subject(s) {who} {where} "
-            f"(column {group!r}); drop them or add the missing rows",
-            table="survival" if missing else "longitudinal",
-            column=group,
+            f"subject(s) {who} have no longitudinal measurement of any marker "
+            f"(column {surv.group!r}); drop them or add their measurements",
+            table="survival",
+            column=surv.group,
             subject=who[0],
         )
-    pos = {s: i for i, s in enumerate(ids)}
-    long = longitudinal.copy()
-    long["_row"] = np.arange(len(long))
-    long["_subj"] = long[group].map(pos).astype(int)
-    long = long.sort_values(["_subj", time], kind="stable").reset_index(drop=True)
-    tvals = pd.to_numeric(long[time], errors="coerce").to_numpy(dtype=float)
-    # a measurement at the event time up to rounding is at the event time (models.ties)
-    tcheck, tend = merge_close_times(tvals, T)
-    late = ~np.isfinite(tvals) | (tcheck > tend[long["_subj"].to_numpy()]) | (tvals < 0)
-    if late.any():
-        j = int(np.flatnonzero(late)[0])
-        raise DataValidationError(
-            f"longitudinal row {int(long['_row'].iloc[j])} (subject {long[group].iloc[j]!r}, "
-            f"column {time!r} = {long[time].iloc[j]!r}) is missing, negative or after the "
-            "subject's event/censoring time; remove measurements taken after follow-up ends",
-            table="longitudinal",
-            column=time,
-            subject=long[group].iloc[j],
-            row=int(long["_row"].iloc[j]),
-        )
-    mm = _matrix(long_formula, long, "longitudinal")
-    if not hasattr(mm, "lhs"):
-        raise DataValidationError(
-            f"long_formula {long_formula!r} needs a response, e.g. 'y ~ time'",
-            table="longitudinal",
-        )
-    y = np.asarray(mm.lhs, dtype=float).ravel()
-    X = np.asarray(mm.rhs, dtype=float)
-    zm = _matrix(random, long, "longitudinal")
-    if hasattr(zm, "lhs"):
-        raise DataValidationError(
-            f"random {random!r} must be one-sided, e.g. '~ time'", table="longitudinal"
-        )
-    Z = np.asarray(zm, dtype=float)
-    obs_subject = long["_subj"].to_numpy()
-    base = long.drop_duplicates("_subj").sort_values("_subj").reset_index(drop=True)
-    sm = _matrix(surv_formula, surv, "survival")
-    if hasattr(sm, "lhs"):
-        raise DataValidationError(
-            f"surv_formula {surv_formula!r} must be one-sided, e.g. '~ arm'", table="survival"
-        )
-    keep = [c for c in sm.columns if c != "Intercept"]
-    W = np.asarray(sm[keep], dtype=float).reshape(len(surv), len(keep))
+    base_rows = tuple(_base_rows(frames, m, n, time) for m in range(len(frames)))
 
-    if knots is None:
-        k = default_knots(T, n_knots)
-    else:
-        k = np.unique(np.asarray(knots, dtype=float))
-        if np.any(~np.isfinite(k)) or np.any(k <= 0):
-            raise DataValidationError("knots must be finite and positive", column="knots")
-    # a knot equal to an observed time up to rounding is that time (alstrials.models.ties), so
-    # which interval holds an event at a knot does not depend on how the knot was computed
-    T, k = merge_close_times(T, k)
-    k = np.unique(k)
-    k = k[k < T.max()] if knots is None else k
-    breaks = np.concatenate([[0.0], k, [np.inf]])
-    event_interval = np.clip(np.searchsorted(breaks, T, side="left") - 1, 0, len(k))
-
-    lower = np.broadcast_to(breaks[:-1], (len(T), len(breaks) - 1))
+    T, bspecs = _baseline_specs(spec, surv.T, knots, boundary_knots, n_knots)
+    inner = [b.knots for b in bspecs if b.kind != "weibull" and b.knots.size]
+    cuts = np.unique(np.concatenate(inner)) if inner else default_internal(T, "piecewise", 6)
+    breaks = np.concatenate([[0.0], cuts, [np.inf]])
+    lower = np.broadcast_to(breaks[:-1], (n, len(breaks) - 1))
     upper = np.minimum(breaks[1:][None, :], T[:, None])
     si, qi = np.nonzero(upper > lower)
     nodes, weights = legendre_on_intervals(lower[si, qi], upper[si, qi], gl_points)
     node_subject = np.repeat(si, gl_points)
-    node_interval = np.repeat(qi, gl_points)
     node_time = nodes.ravel()
-    node_weight = weights.ravel()
+    log_node_weight = np.log(weights.ravel())
 
-    Xt, Zt, Xt_d, Zt_d = design_at_times(mm.rhs.model_spec, zm.model_spec, base, T, time)
-    Xs, Zs, Xs_d, Zs_d = design_at_times(
-        mm.rhs.model_spec, zm.model_spec, base.iloc[node_subject], node_time, time
-    )
+    terms = tuple(sorted({t for c in spec.causes for t in c.terms}, key=_term_key))
+    XT, ZT, XS, ZS = [], [], [], []
+    for m, form in terms:
+        mk, base = markers[m], base_rows[m]
+        xt, zt = _safe_rows(mk, base, T, time, form, area_points)
+        xs, zs = _safe_rows(mk, base.iloc[node_subject], node_time, time, form, area_points)
+        XT.append(_widen(xt, p_off[m], P))
+        ZT.append(_widen(zt, q_off[m], Q))
+        XS.append(_widen(xs, p_off[m], P))
+        ZS.append(_widen(zs, q_off[m], Q))
+    W, names, sspecs = [], [], []
+    for c in spec.causes:
+        sm = _matrix(c.surv_formula, surv.frame, "survival")
+        keep = [col for col in sm.columns if col != "Intercept"]
+        W.append(np.asarray(sm[keep], dtype=float).reshape(n, len(keep)))
+        names.append(tuple(keep))
+        sspecs.append(sm.model_spec)
     return JointDesign(
-        subject_ids=ids,
+        spec=spec,
+        subject_ids=surv.ids,
+        group=surv.group,
+        time=time,
+        markers=tuple(markers),
         y=y,
         X=X,
         Z=Z,
         obs_subject=obs_subject,
-        W=W,
+        obs_marker=obs_marker,
         T=T,
-        d=d,
+        d=surv.d,
+        W=tuple(W),
+        surv_names=tuple(names),
+        surv_specs=tuple(sspecs),
+        baselines=tuple(bind_baseline(b, T, node_time) for b in bspecs),
         breaks=breaks,
-        event_interval=event_interval,
-        Xt=Xt,
-        Zt=Zt,
-        Xt_d=Xt_d,
-        Zt_d=Zt_d,
         node_subject=node_subject,
-        node_interval=node_interval,
-        node_weight=node_weight,
         node_time=node_time,
-        Xs=Xs,
-        Zs=Zs,
-        Xs_d=Xs_d,
-        Zs_d=Zs_d,
-        long_names=tuple(mm.rhs.columns),
-        random_names=tuple(zm.columns),
-        surv_names=tuple(keep),
-        long_spec=mm.rhs.model_spec,
-        random_spec=zm.model_spec,
-        surv_spec=sm.model_spec,
-        base_rows=base.drop(columns=["_row", "_subj"]),
-        time=time,
-        group=group,
-        response=str(mm.lhs.columns[0]),
+        log_node_weight=log_node_weight,
+        terms=terms,
+        XT=tuple(XT),
+        ZT=tuple(ZT),
+        XS=tuple(XS),
+        ZS=tuple(ZS),
+        base_rows=base_rows,
+        gl_points=gl_points,
+        area_points=area_points,
     )
+
+
+def _term_key(term: tuple[int, str]) -> tuple[int, int]:
+    return term[0], ("value", "slope", "area").index(term[1])
+
+
+def _safe_rows(mk, base, times, time, form, area_points):
+    try:
+        return form_rows(mk, base, times, time, form, area_points)
+    except DataValidationError:
+        raise
+    except Exception as exc:  # formulaic: a covariate missing for a subject without visits
+        raise DataValidationError(
+            f"cannot evaluate the design of marker {mk.name!r} over time: {exc}. Every "
+            "subject needs the covariates of the marker's formulas (for a subject without "
+            "measurements of this marker they are taken from its other markers' rows)",
+            table="longitudinal",
+        ) from exc
+
+
+def _base_rows(frames: list[pd.DataFrame], m: int, n: int, time: str) -> pd.DataFrame:
+    """First row of marker ``m`` per subject; the first row of any marker where it has none."""
+    own = frames[m].drop_duplicates("_subj").set_index("_subj")
+    if len(own) == n:
+        return own.sort_index().reset_index(drop=True)
+    pooled = pd.concat(frames, ignore_index=True, sort=False)
+    pooled = pooled.sort_values(["_subj", time], kind="stable").drop_duplicates("_subj")
+    pooled = pooled.set_index("_subj")
+    out = own.reindex(range(n))
+    missing = out.index[out["_row"].isna()]
+    out.loc[missing, pooled.columns.intersection(out.columns)] = pooled.loc[
+        missing, pooled.columns.intersection(out.columns)
+    ]
+    return out.reset_index(drop=True)

@@ -1,40 +1,30 @@
-"""Fitting the joint model: starting values, pseudo-adaptive quasi-Newton, standard errors.
+"""Fitting the joint model: checks, starting values, maximisation, problems, the result.
 
-The model (see :mod:`.design` and :mod:`.likelihood` for the full equations):
+The model (equations in :mod:`.design`, likelihood in :mod:`.likelihood`): one or several
+longitudinal markers with jointly normal random effects, and one or several cause-specific
+hazards, each with its own covariates, baseline (:mod:`.baselines`) and association terms
+(current value, slope or area of any marker).
 
-    y_ij = x_i(t_ij)' beta + z_i(t_ij)' b_i + e_ij,   b_i ~ N(0, D), e_ij ~ N(0, sigma^2)
-    h_i(t) = xi_{q(t)} exp(w_i' gamma + alpha m_i(t) + alpha_s m_i'(t)),
-    m_i(t) = x_i(t)' beta + z_i(t)' b_i
-
-Algorithm (direct maximisation of the marginal likelihood, no EM phase):
-
-1. Starting values: ``beta`` by ordinary least squares, ``sigma`` and ``D`` from per-subject
-   least-squares fits of the residuals on ``z`` (moments); ``gamma = 0``, association ``0``,
-   ``xi`` = events / exposure in each interval.
-2. Adaptive step: each subject's posterior mode of ``b_i`` and the curvature there (vectorised
-   Newton) define the Gauss-Hermite grid.
-3. Quasi-Newton step: BFGS on the marginal log-likelihood with the analytic score, grid fixed.
-4. Repeat 2-3 until the log-likelihood changes by less than ``tol`` between rounds.
-
-Standard errors come from the inverse of the observed information, a central-difference
-Jacobian of the analytic score at the estimate (grid fixed at the final modes), carried to
-the natural scale by the delta method where a parameter is estimated on the log scale.
+Algorithm: moment starting values (per marker: OLS ``beta``, per-subject least squares for
+``sigma`` and ``D``; survival coefficients 0; each baseline at the crude event rate), then
+:func:`.optimise.maximise` (BHHH, then Newton with the observed information, the
+Gauss-Hermite rule re-centred at the posterior modes at every step). Standard errors are the
+square roots of the diagonal of the inverse observed information, carried to the natural scale
+by the delta method where a parameter is estimated on the log scale.
 
 References
 ----------
-Rizopoulos, D. (2010). JM: An R package for the joint modelling of longitudinal and
-time-to-event data. *Journal of Statistical Software*, 35(9), 1-33.
 Rizopoulos, D. (2012). *Joint Models for Longitudinal and Time-to-Event Data*. Chapman & Hall.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
 
 from alstrials.errors import ConvergenceError, ConvergenceWarning, DataValidationError
 from alstrials.models.diagnostics import (
@@ -44,33 +34,26 @@ from alstrials.models.diagnostics import (
     monotone_directions,
     unidentified_variance,
 )
+from alstrials.models.joint.data import read_survival
 from alstrials.models.joint.design import JointDesign, build_design
-from alstrials.models.joint.likelihood import (
-    Layout,
-    Params,
-    QuadState,
-    loglik_and_score,
-    make_state,
-    posterior_modes,
-)
-from alstrials.models.joint.quadrature import hermite_grid
-from alstrials.models.joint.result import JointModelSpec, JointResult, coef_table
+from alstrials.models.joint.likelihood import Layout, Params, evaluate, make_state
+from alstrials.models.joint.optimise import Optimum, maximise
+from alstrials.models.joint.quadrature import default_gh_points, hermite_grid
+from alstrials.models.joint.result import JointResult, build_result
+from alstrials.models.joint.spec import normalise
 
-__all__ = ["fit_joint"]
-
-_ASSOCIATIONS = {"value": (True, False), "slope": (False, True), "value+slope": (True, True)}
+__all__ = ["fit_joint", "prepare_design"]
 
 
-def _lmm_start(design: JointDesign) -> tuple[np.ndarray, float, np.ndarray]:
-    """Moment starting values: OLS ``beta``; per-subject least squares of the residuals on
-    ``Z`` give ``sigma`` (pooled within-subject) and ``D`` (covariance of the coefficients)."""
-    beta, *_ = np.linalg.lstsq(design.X, design.y, rcond=None)
-    resid = design.y - design.X @ beta
-    q = design.Z.shape[1]
+def _lmm_start(y, X, Z, subj) -> tuple[np.ndarray, float, np.ndarray]:
+    """Moment starting values of one marker (see module docstring)."""
+    beta, *_ = np.linalg.lstsq(X, y, rcond=None)
+    resid = y - X @ beta
+    q = Z.shape[1]
     coefs, ss, dof = [], 0.0, 0
-    bounds = np.flatnonzero(np.r_[True, np.diff(design.obs_subject) != 0, True])
+    bounds = np.flatnonzero(np.r_[True, np.diff(subj) != 0, True])
     for a, b in zip(bounds[:-1], bounds[1:], strict=True):
-        Zi, ri = design.Z[a:b], resid[a:b]
+        Zi, ri = Z[a:b], resid[a:b]
         if b - a > q and np.linalg.matrix_rank(Zi) == q:
             ci, *_ = np.linalg.lstsq(Zi, ri, rcond=None)
             coefs.append(ci)
@@ -83,122 +66,225 @@ def _lmm_start(design: JointDesign) -> tuple[np.ndarray, float, np.ndarray]:
         D = np.eye(q) * max(float(np.var(resid)) - sigma**2, 0.1 * sigma**2)
     w, v = np.linalg.eigh(0.5 * (D + D.T))
     D = (v * np.maximum(w, 1e-3 * max(float(w.max()), sigma**2))) @ v.T
-    return beta, max(sigma, 1e-3 * float(np.std(design.y)) + 1e-12), D
+    return beta, max(sigma, 1e-3 * float(np.std(y)) + 1e-12), D
 
 
-def _surv_start(design: JointDesign) -> np.ndarray:
-    Q = design.n_intervals
-    events = np.bincount(design.event_interval, weights=design.d, minlength=Q)
-    exposure = np.bincount(design.node_interval, weights=design.node_weight, minlength=Q)
-    return np.maximum(events, 0.5) / np.maximum(exposure, 1e-8)
+def _start(design: JointDesign, layout: Layout) -> np.ndarray:
+    betas, sigmas, blocks = [], [], []
+    for m in range(len(design.markers)):
+        rows = design.obs_marker == m
+        pc = _block_mask(design.p_sizes, m)
+        qc = _block_mask(design.q_sizes, m)
+        b, s, D = _lmm_start(
+            design.y[rows], design.X[rows][:, pc], design.Z[rows][:, qc], design.obs_subject[rows]
+        )
+        betas.append(b)
+        sigmas.append(s)
+        blocks.append(D)
+    D = np.zeros((layout.q, layout.q))
+    off = 0
+    for blk in blocks:
+        k = blk.shape[0]
+        D[off : off + k, off : off + k] = blk
+        off += k
+    exposure = np.exp(design.log_node_weight)
+    gammas, alphas, bases = [], [], []
+    for c, bl in enumerate(design.baselines):
+        dc = design.d[:, c]
+        rate = max(dc.sum(), 0.5) / exposure.sum()
+        if bl.spec.kind == "piecewise":
+            Qn = bl.spec.n_params
+            ev = np.bincount(bl.spec.interval(design.T), weights=dc, minlength=Qn)
+            ex = np.bincount(bl.spec.interval(design.node_time), weights=exposure, minlength=Qn)
+            base = np.log(np.maximum(ev, 0.5) / np.maximum(ex, 1e-8))
+        elif bl.spec.kind == "weibull":
+            base = np.array([np.log(rate), 0.0])
+        else:
+            base = np.full(bl.spec.n_params, np.log(rate))
+        gammas.append(np.zeros(layout.r[c]))
+        alphas.append(np.zeros(layout.n_terms[c]))
+        bases.append(base)
+    par = Params(
+        np.concatenate(betas), np.array(sigmas), D, tuple(gammas), tuple(alphas), tuple(bases)
+    )
+    return par.pack()
 
 
-def _numeric_hessian(theta, design, layout, state) -> np.ndarray:
-    k = len(theta)
-    H = np.empty((k, k))
-    for j in range(k):
-        h = 1e-5 * max(1.0, abs(theta[j]))
-        tp, tm = theta.copy(), theta.copy()
-        tp[j] += h
-        tm[j] -= h
-        gp = loglik_and_score(tp, design, layout, state)[1]
-        gm = loglik_and_score(tm, design, layout, state)[1]
-        H[:, j] = (gp - gm) / (2 * h)
-    return 0.5 * (H + H.T)
+def _block_mask(sizes: tuple[int, ...], m: int) -> np.ndarray:
+    off = np.r_[0, np.cumsum(sizes)]
+    mask = np.zeros(int(off[-1]), dtype=bool)
+    mask[off[m] : off[m + 1]] = True
+    return mask
+
+
+def _check_designs(design: JointDesign) -> list[str]:
+    """Rank checks (raise) and the within-subject residual df per marker (problems)."""
+    problems: list[str] = []
+    for m, (ms, mk) in enumerate(zip(design.spec.markers, design.markers, strict=True)):
+        rows = design.obs_marker == m
+        X = design.X[rows][:, _block_mask(design.p_sizes, m)]
+        Z = design.Z[rows][:, _block_mask(design.q_sizes, m)]
+        check_full_rank(
+            X,
+            mk.long_names,
+            what=f"the longitudinal design of {ms.long_formula!r}",
+            hint="Drop a constant or collinear term.",
+        )
+        check_full_rank(Z, mk.random_names, what=f"the random-effects design {ms.random!r}", hint="")
+        df_within = check_residual_variation(
+            design.y[rows],
+            X,
+            Z,
+            design.obs_subject[rows],
+            what=f"fit_joint({ms.long_formula!r}, random {ms.random!r})",
+        )
+        problems += unidentified_variance(df_within, f"random {ms.random!r} by {design.group!r}")
+    for c, cs in enumerate(design.spec.causes):
+        W = design.W[c]
+        check_full_rank(
+            W - W.mean(axis=0),
+            design.surv_names[c],
+            what=f"the survival design of {cs.surv_formula!r} (centred; the baseline hazard "
+            "absorbs constants)",
+            hint="Drop a constant covariate or one of the collinear ones.",
+        )
+    return problems
+
+
+def _check_options(**options: Any) -> None:
+    for name, (val, low) in options.items():
+        if val is None and name == "gh_points":
+            continue
+        if not isinstance(val, int | np.integer) or isinstance(val, bool) or val < low:
+            raise DataValidationError(f"{name} must be an integer >= {low}, got {val!r}")
+
+
+def prepare_design(
+    longitudinal: Any,
+    survival: pd.DataFrame,
+    long_formula: Any,
+    random: Any,
+    group: str,
+    time: str,
+    surv_formula: Any,
+    duration: str,
+    event: str,
+    association: Any = "value",
+    baseline: Any = "piecewise",
+    knots: Any = None,
+    cause: str | None = None,
+    *,
+    boundary_knots: Any = None,
+    n_knots: int = 6,
+    gl_points: int = 7,
+    area_points: int = 15,
+) -> JointDesign:
+    """Check the tables and the model arguments of :func:`fit_joint` and build the design."""
+    surv = read_survival(survival, group, duration, event, cause)
+    spec = normalise(long_formula, random, surv_formula, association, baseline, surv.causes)
+    return build_design(
+        longitudinal, surv, spec, time, knots, boundary_knots, n_knots, gl_points, area_points
+    )
 
 
 def fit_joint(
-    longitudinal: pd.DataFrame,
+    longitudinal: pd.DataFrame | Mapping[str, pd.DataFrame],
     survival: pd.DataFrame,
-    long_formula: str,
-    random: str,
+    long_formula: str | Mapping[str, str],
+    random: str | Mapping[str, str],
     group: str,
     time: str,
-    surv_formula: str,
+    surv_formula: str | Mapping[str, str],
     duration: str,
     event: str,
-    association: str = "value",
-    baseline: str = "piecewise",
-    knots: Sequence[float] | None = None,
+    association: str | Mapping[str, Any] = "value",
+    baseline: str | Mapping[str, str] = "piecewise",
+    knots: Sequence[float] | Mapping[str, Sequence[float]] | None = None,
+    cause: str | None = None,
     *,
+    boundary_knots: tuple[float, float] | Mapping[str, tuple[float, float]] | None = None,
     n_knots: int = 6,
-    gh_points: int = 7,
+    gh_points: int | None = None,
     gl_points: int = 7,
-    max_rounds: int = 8,
-    tol: float = 1e-6,
-    max_iter: int = 1000,
+    area_points: int = 15,
+    max_iter: int = 200,
+    tol: float = 1e-7,
 ) -> JointResult:
-    """Fit a shared-random-effects joint model of a biomarker and time to event.
+    """Fit a shared-random-effects joint model of one or several markers and one or several
+    (competing) event types by maximum likelihood.
 
     Parameters
     ----------
-    longitudinal : DataFrame
-        One row per measurement: ``group``, ``time``, the response and covariates.
+    longitudinal : DataFrame or dict of DataFrame
+        One row per visit: ``group``, ``time``, the markers (missing where a marker was not
+        measured, with several markers) and covariates; or one frame per marker.
     survival : DataFrame
-        One row per subject: ``group``, ``duration``, ``event`` and the ``surv_formula``
-        covariates.
-    long_formula : str
-        Fixed effects of the longitudinal submodel, e.g. ``"CD4 ~ obstime + obstime:drug"``.
-    random : str
-        Random-effects design, e.g. ``"~ obstime"`` (unstructured covariance ``D``).
+        One row per subject: ``group``, ``duration``, ``event``, ``cause`` and the
+        ``surv_formula`` covariates.
+    long_formula : str or dict
+        Fixed effects of the marker, e.g. ``"CD4 ~ obstime + obstime:drug"``, or a dict of such
+        formulas keyed by marker (the key is the formula's response).
+    random : str or dict
+        Random-effects design, e.g. ``"~ obstime"``, or a dict keyed by marker. The random
+        effects of all markers are jointly normal with an unstructured covariance.
     group : str
-        Subject identifier column (in both frames).
+        Subject identifier column (in every frame).
     time : str
-        Measurement-time column of ``longitudinal``; the same clock as ``duration``.
-    surv_formula : str
-        Baseline covariates of the hazard, e.g. ``"~ drug"`` (no intercept is used).
+        Measurement-time column; the same clock as ``duration``.
+    surv_formula : str or dict
+        Baseline covariates of the hazard, e.g. ``"~ drug"`` (no intercept), or a dict by cause.
     duration, event : str
         Follow-up time and event indicator (0/1 or bool) columns of ``survival``.
-    association : {"value", "slope", "value+slope"}
-        How the biomarker enters the hazard: current value ``m_i(t)``, slope ``m_i'(t)``, or both.
-    baseline : {"piecewise"}
-        Baseline hazard: piecewise constant between ``knots``.
-    knots : sequence of float, optional
-        Internal knots. Default: ``n_knots`` quantiles of all observed times (JM's rule).
+    association : str or dict
+        ``"value"``, ``"slope"``, ``"area"``, ``"none"`` or a ``+`` combination
+        (``"value+slope"``) for every marker; a dict by marker; or a dict by cause of either.
+    baseline : {"piecewise", "weibull", "spline"} or dict
+        Baseline hazard of every cause, or a dict by cause (:mod:`.baselines`).
+    knots : sequence of float or dict, optional
+        Internal knots (piecewise, spline), or a dict by cause. Default: piecewise ``n_knots``
+        quantiles of all observed times (JM), spline 5 quantiles (JM's ``spline-PH``).
+    cause : str, optional
+        Column of ``survival`` naming the event type: competing risks with cause-specific
+        hazards. Rows with ``event`` false are censored whatever it says.
+    boundary_knots : (float, float) or dict, optional
+        Spline boundary knots (default ``0`` and the largest observed time).
     n_knots : int
-        Number of default internal knots (6, as JM).
-    gh_points : int
-        Gauss-Hermite points per random-effect dimension (adaptive rule).
+        Number of default internal knots of a piecewise baseline (6, as JM).
+    gh_points : int, optional
+        Gauss-Hermite points per random-effect dimension. Default
+        (:func:`.quadrature.default_gh_points`): 11, 7, 5, 4 for 1-4 random effects, then 3.
     gl_points : int
-        Gauss-Legendre points per baseline interval for the cumulative hazard.
-    max_rounds : int
-        Maximum number of (re-centre grid, quasi-Newton) rounds.
-    tol : float
-        Convergence tolerance on the change of log-likelihood between rounds.
+        Gauss-Legendre points per piece of ``[0, T]`` for the cumulative hazards.
+    area_points : int
+        Gauss-Legendre points of the "area" association integral.
     max_iter : int
-        Maximum BFGS iterations per round.
+        Maximum iterations of each optimisation phase.
+    tol : float
+        Tolerance on the change of log-likelihood in the final Newton step.
 
     Returns
     -------
     JointResult
-        Estimates, standard errors, log-likelihood and dynamic prediction.
 
     Raises
     ------
     DataValidationError
-        Inconsistent tables, bad options, a collinear or constant design column, a biomarker
-        fitted exactly (residual variance 0); :class:`~alstrials.errors.FormulaError` for a
-        formula outside the restricted grammar (:mod:`alstrials.models.formula`).
+        Inconsistent tables, bad options, a collinear or constant design column, a marker
+        fitted exactly; :class:`~alstrials.errors.FormulaError` for a formula outside the
+        restricted grammar (:mod:`alstrials.models.formula`).
     ConvergenceError
         The likelihood is not finite at the starting values.
 
     Warns
     -----
     ConvergenceWarning
-        The optimiser did not converge, or the estimate is not usable (``problems``: monotone
+        The optimiser did not converge or the estimate is not usable (``problems``: monotone
         likelihood in a survival coefficient, e.g. a single event or all events in one arm; a
-        non-positive-definite information; a baseline interval without events); ``converged``
-        is then False.
-
-    References
-    ----------
-    Rizopoulos, D. (2010). JM: An R package for the joint modelling of longitudinal and
-    time-to-event data. *Journal of Statistical Software*, 35(9), 1-33.
-    Rizopoulos, D. (2012). *Joint Models for Longitudinal and Time-to-Event Data*.
+        non-positive-definite information; a baseline interval without events; variance
+        components not identified); ``converged`` is then False.
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
     >>> from alstrials.models.joint.simulate import simulate_joint
     >>> long, surv = simulate_joint(n=60, seed=1)
     >>> fit = fit_joint(long, surv, "y ~ time", "~ time", "id", "time", "~ x",
@@ -206,247 +292,110 @@ def fit_joint(
     >>> fit.converged, list(fit.surv_coef.index)
     (True, ['x', 'value'])
     """
-    if association not in _ASSOCIATIONS:
-        raise DataValidationError(
-            f"association must be one of {sorted(_ASSOCIATIONS)}, got {association!r}"
+    _check_options(
+        gh_points=(gh_points, 1),
+        gl_points=(gl_points, 1),
+        area_points=(area_points, 1),
+        n_knots=(n_knots, 0),
+        max_iter=(max_iter, 1),
+    )
+    design = prepare_design(
+        longitudinal, survival, long_formula, random, group, time, surv_formula, duration,
+        event, association, baseline, knots, cause, boundary_knots=boundary_knots,
+        n_knots=n_knots, gl_points=gl_points, area_points=area_points,
+    )
+    problems = _check_designs(design)
+    layout = Layout.of(design)
+    points = default_gh_points(layout.q) if gh_points is None else int(gh_points)
+    nodes, logw = hermite_grid(points, layout.q)
+    theta0 = _start(design, layout)
+    with np.errstate(all="ignore"):
+        opt = maximise(theta0, design, layout, nodes, logw, max_iter=max_iter, tol=tol)
+    if not np.isfinite(opt.evaluation.total):
+        raise ConvergenceError(
+            "the joint log-likelihood is not finite at the current values; check the scale of "
+            "the time variable and of the markers (rescale very large values)"
         )
-    if baseline != "piecewise":
-        raise DataValidationError(f"baseline must be 'piecewise', got {baseline!r}")
-    for name, val, low in (
-        ("gh_points", gh_points, 1),
-        ("gl_points", gl_points, 1),
-        ("n_knots", n_knots, 0),
-        ("max_rounds", max_rounds, 1),
-    ):
-        if not isinstance(val, int | np.integer) or val < low:
-            raise DataValidationError(f"{name} must be an integer >= {low}, got {val!r}")
-    design = build_design(
-        longitudinal,
-        survival,
-        long_formula,
-        random,
-        group,
-        time,
-        surv_formula,
-        duration,
-        event,
-        None if knots is None else np.asarray(knots, dtype=float),
-        n_knots,
-        gl_points,
-    )
-    check_full_rank(
-        design.X,
-        design.long_names,
-        what=f"the longitudinal design of {long_formula!r}",
-        hint="Drop a constant or collinear term.",
-    )
-    check_full_rank(
-        design.Z, design.random_names, what=f"the random-effects design {random!r}", hint=""
-    )
-    check_full_rank(
-        design.W - design.W.mean(axis=0),
-        design.surv_names,
-        what=f"the survival design of {surv_formula!r} (centred; the baseline hazard absorbs "
-        "constants)",
-        hint="Drop a constant covariate or one of the collinear ones.",
-    )
-    df_within = check_residual_variation(
-        design.y,
-        design.X,
-        design.Z,
-        design.obs_subject,
-        what=f"fit_joint({long_formula!r}, random {random!r})",
-    )
-    value, slope = _ASSOCIATIONS[association]
-    layout = Layout(
-        design.X.shape[1], design.Z.shape[1], design.W.shape[1], design.n_intervals, value, slope
-    )
-    beta, sigma, D = _lmm_start(design)
-    theta = Params(beta, sigma, D, np.zeros(layout.r), 0.0, 0.0, _surv_start(design)).pack(layout)
-    nodes, logw = hermite_grid(gh_points, layout.q)
-    modes = np.zeros((design.n_subjects, layout.q))
-
-    ll_old = -np.inf
-    converged = False
-    message = ""
-    n_iter = 0
-    for _ in range(max_rounds):
-        modes, chols = posterior_modes(theta, design, layout, modes)
-        state = make_state(design, modes, chols, nodes, logw)
-        ll_start = loglik_and_score(theta, design, layout, state)[0]
-        if not np.isfinite(ll_start):
-            raise ConvergenceError(
-                "the joint log-likelihood is not finite at the current values; check the "
-                "scale of the time variable and of the biomarker (rescale very large values)"
-            )
-
-        def objective(th, state=state):
-            ll, g = loglik_and_score(th, design, layout, state)
-            if not np.isfinite(ll):
-                return np.inf, np.zeros_like(th)
-            return -ll, -g
-
-        with np.errstate(all="ignore"):
-            res = minimize(
-                objective,
-                theta,
-                jac=True,
-                method="BFGS",
-                options={"gtol": 1e-4, "maxiter": max_iter},
-            )
-        n_iter += int(res.nit)
-        theta = res.x
-        ll_new = -float(res.fun)
-        grad_ok = bool(np.max(np.abs(res.jac)) < 1e-2)
-        message = str(res.message)
-        if abs(ll_new - ll_old) < tol * (1 + abs(ll_new)) and grad_ok:
-            converged = True
-            break
-        ll_old = ll_new
-
-    modes, chols = posterior_modes(theta, design, layout, modes)
-    state = make_state(design, modes, chols, nodes, logw)
-    loglik, score = loglik_and_score(theta, design, layout, state)
-    hess = _numeric_hessian(theta, design, layout, state)
-    try:
-        vcov = np.linalg.inv(-hess)
-        pd_ok = bool(np.all(np.linalg.eigvalsh(-hess) > 0))
-    except np.linalg.LinAlgError:
-        vcov = np.full_like(hess, np.nan)
-        pd_ok = False
-    problems = unidentified_variance(df_within, f"random {random!r} by {group!r}")
-    if not pd_ok:
-        problems += information_problems(-hess, "observed information") or [
-            "the observed information matrix is not positive definite at the estimate"
-        ]
-    problems += _separation(theta, vcov, design, layout, state)
-    problems += [
-        f"baseline hazard interval {q + 1} ({design.breaks[q]:g}, {design.breaks[q + 1]:g}] "
-        "has no events: its hazard is estimated at the boundary 0; use fewer knots"
-        for q in np.flatnonzero(
-            np.bincount(design.event_interval, weights=design.d, minlength=layout.n_intervals) == 0
-        )
-    ]
-    if problems or not converged:
+    check_points = points + (2 if layout.q <= 2 else 1)
+    quad_error = _loglik_with(opt, design, layout, check_points) - opt.evaluation.total
+    vcov, info_problems = _vcov(opt.information)
+    problems += info_problems
+    problems += _separation(opt, vcov, design, layout)
+    problems += _empty_intervals(design)
+    if problems or not opt.converged:
         warnings.warn(
             "joint model did not converge to a usable estimate ("
-            + "; ".join([*([message] if message and not converged else []), *problems])
-            + "); try other knots, more rounds (max_rounds) or a rescaled time/biomarker",
+            + "; ".join([*([opt.message] if not opt.converged else []), *problems])
+            + "); try other knots, a simpler baseline or a rescaled time/marker",
             ConvergenceWarning,
             stacklevel=2,
         )
-    converged = converged and not problems
-    return _build_result(
-        design,
-        layout,
-        theta,
-        vcov,
-        float(loglik),
-        converged,
-        message,
-        n_iter,
-        association,
-        gh_points,
-        gl_points,
-        modes,
-        tuple(problems),
+    if abs(quad_error) > 0.05:
+        warnings.warn(
+            f"the log-likelihood changes by {quad_error:.3g} when the Gauss-Hermite points per "
+            f"dimension rise from {points} to {check_points}: the integral over the random "
+            "effects is not accurate enough for likelihood comparisons; refit with more "
+            "gh_points",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    return build_result(
+        design, layout, opt, vcov, tuple(problems), points, (check_points, float(quad_error))
     )
 
 
-def _separation(
-    theta: np.ndarray, vcov: np.ndarray, design: JointDesign, layout: Layout, state: QuadState
-) -> list[str]:
-    """Monotone likelihood in a survival coefficient (gamma, association): the shared rule of
-    :func:`alstrials.models.diagnostics.monotone_directions`, grid held fixed."""
-    i_gamma = layout.p + 1 + layout.q * (layout.q + 1) // 2
-    n_coef = layout.r + int(layout.value) + int(layout.slope)
-    index = list(range(i_gamma, i_gamma + n_coef))
-    names = [*design.surv_names, *(["value"] * layout.value), *(["slope"] * layout.slope)]
+def _loglik_with(opt: Optimum, design: JointDesign, layout: Layout, points: int) -> float:
+    """The log-likelihood at the estimate with another fully adaptive rule."""
+    nodes, logw = hermite_grid(points, layout.q)
+    state = make_state(design, opt.modes, opt.chols, nodes, logw)
+    return evaluate(opt.theta, design, layout, state, score=False).total
+
+
+def _vcov(info: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Inverse information and its problems (not finite, not positive definite or so close to
+    singular that some parameters are not identified)."""
+    if not np.all(np.isfinite(info)):
+        return np.full_like(info, np.nan), ["the observed information is not finite"]
+    # judged on the correlation scale, so parameters measured in different units do not make
+    # a well-determined information look singular
+    scale = 1.0 / np.sqrt(np.clip(np.abs(np.diag(info)), 1e-300, None))
+    problems = information_problems(info * np.outer(scale, scale), "observed information")
+    w = np.linalg.eigvalsh(info)
+    return (np.linalg.inv(info) if np.all(w > 0) else np.linalg.pinv(info)), problems
+
+
+def _separation(opt: Optimum, vcov: np.ndarray, design: JointDesign, layout: Layout) -> list[str]:
+    """Monotone likelihood in a survival coefficient (gamma, association), rule held fixed."""
+    index, names = [], []
+    for c, cs in enumerate(design.spec.causes):
+        sg, sa, _ = layout.cause_slices(c)
+        labels = [*design.surv_names[c], *(design.spec.term_label(t) for t in cs.terms)]
+        prefix = f"{cs.name}: " if design.spec.competing else ""
+        index += list(range(sg.start, sa.stop))
+        names += [prefix + lab for lab in labels]
     se = np.sqrt(np.abs(np.diag(vcov)))[index]
+
+    def loglik(th: np.ndarray) -> float:
+        return evaluate(th, design, layout, opt.state, score=False).total
+
     return monotone_directions(
-        lambda th: float(loglik_and_score(th, design, layout, state)[0]), theta, se, index, names
+        loglik, opt.theta, se, index, names, at_theta=opt.evaluation.total
     )
 
 
-def _build_result(
-    design,
-    layout,
-    theta,
-    vcov,
-    loglik,
-    converged,
-    message,
-    n_iter,
-    association,
-    gh_points,
-    gl_points,
-    modes,
-    problems=(),
-) -> JointResult:
-    par = Params.unpack(theta, layout)
-    se = np.sqrt(np.clip(np.diag(vcov), 0, None))
-    p, q, r = layout.p, layout.q, layout.r
-    m = q * (q + 1) // 2
-    i_gamma = p + 1 + m
-    i_assoc = i_gamma + r
-    n_assoc = int(layout.value) + int(layout.slope)
-    long_fixed = coef_table(list(design.long_names), par.beta, se[:p])
-    assoc_names = ["value"] * layout.value + ["slope"] * layout.slope
-    surv_coef = coef_table(
-        list(design.surv_names) + assoc_names,
-        theta[i_gamma : i_assoc + n_assoc],
-        se[i_gamma : i_assoc + n_assoc],
-    )
-    names = list(design.random_names)
-    random_cov = pd.DataFrame(par.D, index=names, columns=names)
-    Q = layout.n_intervals
-    se_log_xi = se[-Q:]
-    baseline = pd.DataFrame(
-        {
-            "lower": design.breaks[:-1],
-            "upper": design.breaks[1:],
-            "xi": par.xi,
-            "se": par.xi * se_log_xi,
-            "events": np.bincount(design.event_interval, weights=design.d, minlength=Q),
-        },
-        index=pd.RangeIndex(1, Q + 1, name="interval"),
-    )
-    k = layout.size
-    spec = JointModelSpec(
-        layout=layout,
-        long_spec=design.long_spec,
-        random_spec=design.random_spec,
-        surv_spec=design.surv_spec,
-        surv_names=design.surv_names,
-        breaks=design.breaks,
-        time=design.time,
-        group=design.group,
-        response=design.response,
-        gl_points=gl_points,
-    )
-    return JointResult(
-        long_fixed=long_fixed,
-        surv_coef=surv_coef,
-        random_cov=random_cov,
-        residual_var=par.sigma**2,
-        baseline_hazard=baseline,
-        loglik=loglik,
-        aic=-2 * loglik + 2 * k,
-        bic=-2 * loglik + np.log(design.n_subjects) * k,
-        converged=converged,
-        message=message,
-        problems=problems,
-        n_subjects=design.n_subjects,
-        n_obs=len(design.y),
-        n_events=int(design.d.sum()),
-        association=association,
-        knots=design.breaks[1:-1].copy(),
-        theta=theta.copy(),
-        vcov=vcov,
-        iterations=n_iter,
-        gh_points=gh_points,
-        random_effects=pd.DataFrame(
-            modes, index=pd.Index(design.subject_ids, name=design.group), columns=names
-        ),
-        spec=spec,
-    )
+def _empty_intervals(design: JointDesign) -> list[str]:
+    out = []
+    for c, bl in enumerate(design.baselines):
+        if bl.spec.kind != "piecewise":
+            continue
+        br = bl.spec.breaks
+        ev = np.bincount(
+            bl.spec.interval(design.T), weights=design.d[:, c], minlength=bl.spec.n_params
+        )
+        who = f" of cause {design.spec.causes[c].name!r}" if design.spec.competing else ""
+        out += [
+            f"baseline hazard interval {q + 1} ({br[q]:g}, {br[q + 1]:g}]{who} has no events: "
+            "its hazard is estimated at the boundary 0; use fewer knots"
+            for q in np.flatnonzero(ev == 0)
+        ]
+    return out
