@@ -19,6 +19,10 @@ from scipy import optimize, stats
 
 from alstrials.errors import ConvergenceWarning, DataValidationError
 from alstrials.models.joint import fit_joint
+from alstrials.models.joint.fit import prepare_design
+from alstrials.models.joint.likelihood import Layout, evaluate, make_state
+from alstrials.models.joint.modes import posterior_modes
+from alstrials.models.joint.quadrature import hermite_grid
 from alstrials.models.joint.simulate import simulate_joint, simulate_joint_competing
 
 LONG = {"y1": "y1 ~ time", "y2": "y2 ~ time"}
@@ -241,6 +245,33 @@ def test_area_association_fits_and_its_score_vanishes():
         association="value+area",
     )
     assert both.loglik >= fit.loglik - 1e-4
+
+
+def test_analytic_scores_match_numerical_derivatives(small):
+    """Per-subject scores, and the cheaper total score used for the information, equal the
+    numerical gradient of the log-likelihood in the general model: two markers, value+slope
+    and area associations, a spline and a Weibull baseline."""
+    long, surv = small
+    des = prepare_design(
+        long, surv, LONG, RANDOM, "id", "time", "~ x", "T", "event",
+        {"cause1": {"y1": "value+slope"}, "cause2": {"y2": "area"}},
+        {"cause1": "spline", "cause2": "weibull"}, cause="cause",
+    )
+    lay = Layout.of(des)
+    rng = np.random.default_rng(3)
+    theta = 0.1 * rng.standard_normal(lay.size)
+    modes, chols = posterior_modes(theta, des, lay, np.zeros((des.n_subjects, lay.q)))
+    nodes, logw = hermite_grid(3, lay.q)
+    state = make_state(des, modes, chols, nodes, logw)
+    per_subject = evaluate(theta, des, lay, state)
+    total = evaluate(theta, des, lay, state, score="total")
+    assert total.scores.shape == (1, lay.size)
+    assert total.total == per_subject.total
+    np.testing.assert_allclose(total.score, per_subject.score, rtol=1e-10, atol=1e-8)
+    numeric = optimize.approx_fprime(
+        theta, lambda t: evaluate(t, des, lay, state, score=False).total, 1e-6
+    )
+    np.testing.assert_allclose(per_subject.score, numeric, rtol=1e-4, atol=2e-3)
 
 
 def test_cumulative_incidence_and_survival_add_to_one(small_fit, small):

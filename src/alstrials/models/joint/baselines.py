@@ -84,9 +84,9 @@ class BaselineSpec:
     def full_knots(self) -> np.ndarray:
         """Spline knot vector with the boundary knots repeated ``order`` times."""
         lo, hi = self.boundary
-        return np.concatenate(
-            [[lo] * _SPLINE_ORDER, self.knots, [hi] * _SPLINE_ORDER]
-        ).astype(float)
+        return np.concatenate([[lo] * _SPLINE_ORDER, self.knots, [hi] * _SPLINE_ORDER]).astype(
+            float
+        )
 
     def interval(self, t: np.ndarray) -> np.ndarray:
         """Piecewise interval index of each time (an event at a knot is in the interval the

@@ -213,11 +213,15 @@ def _baseline_specs(
             k = k[k < T.max()]
         bnd = boundary_knots.get(c.name) if isinstance(boundary_knots, Mapping) else boundary_knots
         lo, hi = (0.0, float(T.max())) if bnd is None else (float(bnd[0]), float(bnd[1]))
-        if c.baseline == "spline" and not (lo < (k.min() if k.size else hi) and hi >= k.max(initial=lo)):
+        if c.baseline == "spline" and not (
+            lo < (k.min() if k.size else hi) and hi >= k.max(initial=lo)
+        ):
             raise DataValidationError(
                 f"spline boundary knots ({lo:g}, {hi:g}) must enclose the internal knots"
             )
-        out.append(BaselineSpec(c.baseline, k if c.baseline != "weibull" else np.array([]), (lo, hi)))
+        out.append(
+            BaselineSpec(c.baseline, k if c.baseline != "weibull" else np.array([]), (lo, hi))
+        )
     return T, out
 
 

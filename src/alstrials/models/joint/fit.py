@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from alstrials.errors import ConvergenceError, ConvergenceWarning, DataValidationError
 from alstrials.models.diagnostics import (
@@ -130,7 +131,9 @@ def _check_designs(design: JointDesign) -> list[str]:
             what=f"the longitudinal design of {ms.long_formula!r}",
             hint="Drop a constant or collinear term.",
         )
-        check_full_rank(Z, mk.random_names, what=f"the random-effects design {ms.random!r}", hint="")
+        check_full_rank(
+            Z, mk.random_names, what=f"the random-effects design {ms.random!r}", hint=""
+        )
         df_within = check_residual_variation(
             design.y[rows],
             X,
@@ -300,16 +303,32 @@ def fit_joint(
         max_iter=(max_iter, 1),
     )
     design = prepare_design(
-        longitudinal, survival, long_formula, random, group, time, surv_formula, duration,
-        event, association, baseline, knots, cause, boundary_knots=boundary_knots,
-        n_knots=n_knots, gl_points=gl_points, area_points=area_points,
+        longitudinal,
+        survival,
+        long_formula,
+        random,
+        group,
+        time,
+        surv_formula,
+        duration,
+        event,
+        association,
+        baseline,
+        knots,
+        cause,
+        boundary_knots=boundary_knots,
+        n_knots=n_knots,
+        gl_points=gl_points,
+        area_points=area_points,
     )
     problems = _check_designs(design)
     layout = Layout.of(design)
     points = default_gh_points(layout.q) if gh_points is None else int(gh_points)
     nodes, logw = hermite_grid(points, layout.q)
     theta0 = _start(design, layout)
-    with np.errstate(all="ignore"):
+    # the products here are skinny (rows x a few points): BLAS threads only contend, and one
+    # thread also fixes the order of every sum
+    with np.errstate(all="ignore"), threadpool_limits(limits=1, user_api="blas"):
         opt = maximise(theta0, design, layout, nodes, logw, max_iter=max_iter, tol=tol)
     if not np.isfinite(opt.evaluation.total):
         raise ConvergenceError(
@@ -378,9 +397,7 @@ def _separation(opt: Optimum, vcov: np.ndarray, design: JointDesign, layout: Lay
     def loglik(th: np.ndarray) -> float:
         return evaluate(th, design, layout, opt.state, score=False).total
 
-    return monotone_directions(
-        loglik, opt.theta, se, index, names, at_theta=opt.evaluation.total
-    )
+    return monotone_directions(loglik, opt.theta, se, index, names, at_theta=opt.evaluation.total)
 
 
 def _empty_intervals(design: JointDesign) -> list[str]:

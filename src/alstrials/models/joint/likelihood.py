@@ -23,7 +23,7 @@ Rizopoulos, D. (2012). *Joint Models for Longitudinal and Time-to-Event Data*, c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -140,30 +140,43 @@ class QuadState:
     Zb_obs: np.ndarray  # (N, K)
     ZbT: tuple[np.ndarray, ...]  # by term (n, K)
     ZbS: tuple[np.ndarray, ...]  # by term (G, K)
+    # reusable (G, K) work arrays of :func:`evaluate` (allocating them afresh on every call
+    # costs more than the arithmetic); never part of a result
+    scratch: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def buffer(self, key: object, shape: tuple[int, ...]) -> np.ndarray:
+        buf = self.scratch.get(key)
+        if buf is None or buf.shape != shape:
+            buf = self.scratch[key] = np.empty(shape)
+        return buf
 
 
 def make_state(
     design: JointDesign, modes: np.ndarray, chols: np.ndarray, nodes: np.ndarray, logw: np.ndarray
 ) -> QuadState:
     """Quadrature points ``b_ik = mode_i + L_i x_k`` and their products with the designs."""
-    b = modes[:, None, :] + np.einsum("iab,kb->ika", chols, nodes)
+    b = modes[:, None, :] + np.swapaxes(chols @ nodes.T, 1, 2)
     logdet = np.sum(np.log(np.abs(np.diagonal(chols, axis1=1, axis2=2))), axis=1)
+    rows = (modes, chols, nodes)
     return QuadState(
         b=b,
         logw=logw[None, :] + logdet[:, None],
-        Zb_obs=_rowdot(design.Z, b, design.obs_subject),
+        Zb_obs=_rowdot(design.Z, *rows, design.obs_subject),
         ZbT=tuple(np.einsum("iq,ikq->ik", z, b) for z in design.ZT),
-        ZbS=tuple(_rowdot(z, b, design.node_subject) for z in design.ZS),
+        ZbS=tuple(_rowdot(z, *rows, design.node_subject) for z in design.ZS),
     )
 
 
-def _rowdot(Z: np.ndarray, b: np.ndarray, subject: np.ndarray) -> np.ndarray:
-    """``Z[j] . b[subject[j], k]`` for all rows ``j`` and points ``k``, columns used only."""
+def _rowdot(
+    Z: np.ndarray, modes: np.ndarray, chols: np.ndarray, nodes: np.ndarray, subject: np.ndarray
+) -> np.ndarray:
+    """``Z[j] . b[subject[j], k]`` for all rows ``j`` and points ``k``: with ``s = subject[j]``,
+    ``Z[j] . mode_s + (Z[j] L_s) . x_k``, one matrix product over the points (columns of ``Z``
+    that are zero throughout are skipped)."""
     used = np.flatnonzero(np.any(Z != 0, axis=0))
-    out = np.zeros((Z.shape[0], b.shape[1]))
-    for a in used:
-        out += Z[:, a : a + 1] * b[subject, :, a]
-    return out
+    Zu = Z[:, used]
+    ZL = np.einsum("ja,jab->jb", Zu, chols[subject][:, used, :])
+    return ZL @ nodes.T + np.einsum("ja,ja->j", Zu, modes[subject][:, used])[:, None]
 
 
 def starts(index: np.ndarray) -> np.ndarray:
@@ -188,11 +201,19 @@ class Evaluation:
 
 
 def evaluate(
-    theta: np.ndarray, design: JointDesign, layout: Layout, state: QuadState, *, score: bool = True
+    theta: np.ndarray,
+    design: JointDesign,
+    layout: Layout,
+    state: QuadState,
+    *,
+    score: bool | str = True,
 ) -> Evaluation:
-    """Marginal log-likelihood (full, with constants) and per-subject scores in ``theta``.
+    """Marginal log-likelihood (full, with constants) and scores in ``theta``.
 
-    A non-finite contribution makes every contribution ``-inf`` (scores zero).
+    ``score``: ``True`` for one score vector per subject (``scores`` of shape (n, size)),
+    ``"total"`` for their sum only (``scores`` of shape (1, size), cheaper: the sums over rows
+    become matrix products), ``False`` for none. A non-finite contribution makes every
+    contribution ``-inf`` (scores zero).
     """
     par = Params.unpack(theta, layout)
     n = design.n_subjects
@@ -219,14 +240,18 @@ def evaluate(
         eta = design.W[c] @ par.gamma[c] if layout.r[c] else np.zeros(n)
         hT, gT, hs, gs = design.baselines[c].evaluate(par.base[c])
         dc = design.d[:, c]
-        lin = (hs + eta[design.node_subject] + design.log_node_weight)[:, None]
+        lin = hs + eta[design.node_subject] + design.log_node_weight
         lpT = np.zeros((n, state.b.shape[1]))
+        E = state.buffer(("E", c), (len(lin), state.b.shape[1]))  # log hazard, then hazard
+        E[:] = 0.0
         for a, j in zip(par.alpha[c], idx, strict=True):
             lpT += a * ((design.XT[j] @ par.beta)[:, None] + state.ZbT[j])
-            lin = lin + a * ((design.XS[j] @ par.beta)[:, None] + state.ZbS[j])
+            lin = lin + a * (design.XS[j] @ par.beta)
+            E += a * state.ZbS[j]
+        E += lin[:, None]
         ll += (dc * (hT + eta))[:, None] + dc[:, None] * lpT
         with np.errstate(over="ignore", invalid="ignore"):
-            E = np.exp(lin)
+            np.exp(E, out=E)
         ll -= np.add.reduceat(E, node_st, axis=0)
         causes.append((idx, eta, gT, gs, dc, E))
 
@@ -239,39 +264,78 @@ def evaluate(
     if not score:
         return Evaluation(li, np.zeros((0, layout.size)))
     pi = np.exp(a - li[:, None])  # posterior weights of the points (n, K)
+    sum_ = _Sums(design, obs_st, node_st, total=score == "total")
 
-    S = np.zeros((n, layout.size))
+    S = np.zeros((sum_.rows, layout.size))
     pi_obs = pi[design.obs_subject]
-    u = np.sum(pi_obs * R, axis=1) / sig2
-    S[:, : layout.p] = np.add.reduceat(design.X * u[:, None], obs_st, axis=0)
-    v = np.sum(pi_obs * R * R, axis=1) / sig2 - 1.0
-    onehot = np.zeros((len(v), layout.n_markers))
-    onehot[np.arange(len(v)), design.obs_marker] = v
-    S[:, layout.i_sigma : layout.i_chol] = np.add.reduceat(onehot, obs_st, axis=0)
-    Sb = np.matmul(np.swapaxes(pi[:, :, None] * state.b, 1, 2), state.b)
-    G = -0.5 * Dinv[None] + 0.5 * (Dinv @ Sb @ Dinv)
+    u = np.einsum("jk,jk->j", pi_obs, R) / sig2
+    S[:, : layout.p] = sum_.obs(design.X, u)
+    v = np.einsum("jk,jk,jk->j", pi_obs, R, R) / sig2 - 1.0
+    S[:, layout.i_sigma : layout.i_chol] = sum_.by_marker(v, layout.n_markers)
+    Sb = sum_.subjects3(np.matmul(np.swapaxes(pi[:, :, None] * state.b, 1, 2), state.b))
+    G = -0.5 * (n if sum_.total else 1) * Dinv[None] + 0.5 * (Dinv @ Sb @ Dinv)
     L = np.linalg.cholesky(par.D)
     GL = 2 * (G @ L)
     rows, cols = np.tril_indices(layout.q)
     S[:, layout.i_chol : layout.i_chol + layout.n_chol] = GL[:, rows, cols] * np.where(
         rows == cols, L[rows, cols], 1.0
     )
-    pi_s = pi[design.node_subject]
+    pi_s = np.take(pi, design.node_subject, axis=0, out=state.buffer("pi_s", causes[0][5].shape))
     for c, (idx, _eta, gT, gs, dc, E) in enumerate(causes):
         s_gamma, s_alpha, s_base = layout.cause_slices(c)
-        PE = pi_s * E
+        PE = np.multiply(E, pi_s, out=E)  # hazard times posterior weight, in place
         A = np.sum(PE, axis=1)  # expected hazard contribution per node
-        EH = np.add.reduceat(A, node_st)
         if layout.r[c]:
-            S[:, s_gamma] = design.W[c] * (dc - EH)[:, None]
+            EH = np.add.reduceat(A, node_st)
+            S[:, s_gamma] = sum_.subjects(design.W[c], dc - EH)
         for k, (a_ck, j) in enumerate(zip(par.alpha[c], idx, strict=True)):
             xT, xS = design.XT[j] @ par.beta, design.XS[j] @ par.beta
-            mT = xT + np.sum(pi * state.ZbT[j], axis=1)
-            node = A * xS + np.sum(PE * state.ZbS[j], axis=1)
-            S[:, s_alpha.start + k] = dc * mT - np.add.reduceat(node, node_st)
+            mT = xT + np.einsum("ik,ik->i", pi, state.ZbT[j])
+            node = A * xS + np.einsum("gk,gk->g", PE, state.ZbS[j])
+            S[:, s_alpha.start + k] = sum_.subjects(None, dc * mT) - sum_.nodes(None, node)
             S[:, : layout.p] += a_ck * (
-                dc[:, None] * design.XT[j]
-                - np.add.reduceat(design.XS[j] * A[:, None], node_st, axis=0)
+                sum_.subjects(design.XT[j], dc) - sum_.nodes(design.XS[j], A)
             )
-        S[:, s_base] = dc[:, None] * gT - np.add.reduceat(gs * A[:, None], node_st, axis=0)
+        S[:, s_base] = sum_.subjects(gT, dc) - sum_.nodes(gs, A)
     return Evaluation(li, S)
+
+
+class _Sums:
+    """Sums of weighted design rows by subject (``reduceat``) or over all rows (products).
+
+    ``obs(M, w)``, ``nodes(M, w)``, ``subjects(M, w)``: ``sum_rows M[row] w[row]`` (``M=None``
+    for ``w`` alone) over a subject's observation rows, quadrature nodes or its one row; each
+    returns shape (rows, ...) with ``rows`` = n subjects, or 1 for the total.
+    """
+
+    def __init__(self, design: JointDesign, obs_st: np.ndarray, node_st: np.ndarray, total: bool):
+        self.total = total
+        self.rows = 1 if total else design.n_subjects
+        self._obs_st, self._node_st = obs_st, node_st
+        self._obs_marker = design.obs_marker
+
+    def _sum(self, M: np.ndarray | None, w: np.ndarray, st: np.ndarray | None) -> np.ndarray:
+        if self.total:
+            out = np.sum(w) if M is None else w @ M
+            return np.reshape(out, (1, -1)) if M is not None else np.array([out])
+        prod = w if M is None else M * w[:, None]
+        return prod if st is None else np.add.reduceat(prod, st, axis=0)
+
+    def obs(self, M: np.ndarray | None, w: np.ndarray) -> np.ndarray:
+        return self._sum(M, w, self._obs_st)
+
+    def nodes(self, M: np.ndarray | None, w: np.ndarray) -> np.ndarray:
+        return self._sum(M, w, self._node_st)
+
+    def subjects(self, M: np.ndarray | None, w: np.ndarray) -> np.ndarray:
+        return self._sum(M, w, None)
+
+    def by_marker(self, v: np.ndarray, n_markers: int) -> np.ndarray:
+        if self.total:
+            return np.bincount(self._obs_marker, weights=v, minlength=n_markers)[None, :]
+        onehot = np.zeros((len(v), n_markers))
+        onehot[np.arange(len(v)), self._obs_marker] = v
+        return np.add.reduceat(onehot, self._obs_st, axis=0)
+
+    def subjects3(self, M: np.ndarray) -> np.ndarray:
+        return M.sum(axis=0, keepdims=True) if self.total else M

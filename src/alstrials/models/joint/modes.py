@@ -44,9 +44,7 @@ def posterior_modes(
     Dinv = np.linalg.inv(par.D)
     w = 1.0 / (par.sigma**2)[design.obs_marker]
     e = design.y - design.X @ par.beta
-    ZtZ = np.add.reduceat(
-        np.einsum("ja,jb->jab", design.Z * w[:, None], design.Z), obs_st, axis=0
-    )
+    ZtZ = np.add.reduceat(np.einsum("ja,jb->jab", design.Z * w[:, None], design.Z), obs_st, axis=0)
     Zte = np.add.reduceat(design.Z * (w * e)[:, None], obs_st, axis=0)
     ev = np.zeros((n, layout.q))
     lins, Vs = [], []

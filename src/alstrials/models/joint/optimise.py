@@ -59,13 +59,13 @@ def observed_information(
         h = (1e-6 if score is not None else 1e-5) * max(1.0, abs(theta[j]))
         tp = theta.copy()
         tp[j] += h
-        up = evaluate(tp, design, layout, state).score
+        up = evaluate(tp, design, layout, state, score="total").score
         if score is not None:
             H[:, j] = (score - up) / h
         else:
             tm = theta.copy()
             tm[j] -= h
-            H[:, j] = (evaluate(tm, design, layout, state).score - up) / (2 * h)
+            H[:, j] = (evaluate(tm, design, layout, state, score="total").score - up) / (2 * h)
     return 0.5 * (H + H.T)
 
 
@@ -164,6 +164,4 @@ def maximise(
 
 def _fail(theta, layout, modes, chols, state, ev, n_iter, message) -> Optimum:
     k = layout.size
-    return Optimum(
-        theta, np.full((k, k), np.nan), modes, chols, state, ev, n_iter, False, message
-    )
+    return Optimum(theta, np.full((k, k), np.nan), modes, chols, state, ev, n_iter, False, message)

@@ -50,8 +50,9 @@ __all__ = ["predict_survival", "predict_cumulative_incidence"]
 class _Hazards:
     """Cause-specific log hazards of one subject at fixed times, linear in ``b``."""
 
-    def __init__(self, result: JointResult, base_rows: list[pd.DataFrame], w_row: pd.DataFrame,
-                 s: np.ndarray) -> None:
+    def __init__(
+        self, result: JointResult, base_rows: list[pd.DataFrame], w_row: pd.DataFrame, s: np.ndarray
+    ) -> None:
         sp = result.spec
         self.sp = sp
         P, Q = sp.layout.p, sp.layout.q
@@ -98,8 +99,14 @@ class _Subject:
     """One new subject: observations of every marker, hazard nodes on ``[0, t0]`` and the
     prediction grid on ``[t0, max(u)]``."""
 
-    def __init__(self, result: JointResult, frames: list[pd.DataFrame], t0: float,
-                 limits: np.ndarray, grid_points: int) -> None:
+    def __init__(
+        self,
+        result: JointResult,
+        frames: list[pd.DataFrame],
+        t0: float,
+        limits: np.ndarray,
+        grid_points: int,
+    ) -> None:
         u_max = float(limits.max())
         sp = result.spec
         P, Q = sp.layout.p, sp.layout.q
@@ -211,12 +218,14 @@ def _frames(result: JointResult, history: Any) -> list[pd.DataFrame]:
     ids: set = set()
     for m, frame in zip(names, tables, strict=True):
         if not isinstance(frame, pd.DataFrame):
-            raise DataValidationError("history must be a DataFrame (or a dict of them)",
-                                      table="history")
+            raise DataValidationError(
+                "history must be a DataFrame (or a dict of them)", table="history"
+            )
         for col in (sp.time, m):
             if col not in frame.columns:
-                raise DataValidationError(f"history has no column {col!r}", table="history",
-                                          column=col)
+                raise DataValidationError(
+                    f"history has no column {col!r}", table="history", column=col
+                )
         if sp.group in frame.columns:
             ids.update(pd.unique(frame[sp.group]).tolist())
         fr = frame.sort_values(sp.time, kind="stable").reset_index(drop=True)

@@ -100,9 +100,7 @@ def build_result(
     se = np.sqrt(np.clip(np.diag(vcov), 0, None))
     spec = design.spec
     pairs = [(m.name, t) for m in design.markers for t in m.long_names]
-    long_fixed = coef_table(
-        _index(spec.several_markers, "marker", pairs), par.beta, se[: layout.p]
-    )
+    long_fixed = coef_table(_index(spec.several_markers, "marker", pairs), par.beta, se[: layout.p])
     s_pairs, s_idx, b_pairs, b_idx, ph_rows = [], [], [], [], []
     for c, cs in enumerate(spec.causes):
         sg, sa, sb = layout.cause_slices(c)
@@ -132,9 +130,9 @@ def build_result(
     baseline_coef = coef_table(_index(spec.competing, "cause", b_pairs), theta[b_idx], se[b_idx])
     if ph_rows:
         bh = pd.concat(ph_rows)
-        bh = (
-            bh.reset_index().set_index(["cause", "interval"]) if spec.competing else bh
-        ).drop(columns=[] if spec.competing else ["cause"])
+        bh = (bh.reset_index().set_index(["cause", "interval"]) if spec.competing else bh).drop(
+            columns=[] if spec.competing else ["cause"]
+        )
     else:
         bh = pd.DataFrame(columns=["lower", "upper", "xi", "se", "events"])
     names = _random_names(design)
@@ -146,9 +144,7 @@ def build_result(
     )
     k = layout.size
     loglik = opt.evaluation.total
-    assoc = {
-        cs.name: {spec.markers[m].name: f for m, f in cs.terms} for cs in spec.causes
-    }
+    assoc = {cs.name: {spec.markers[m].name: f for m, f in cs.terms} for cs in spec.causes}
     model = JointModelSpec(
         model=spec,
         layout=layout,

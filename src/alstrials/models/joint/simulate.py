@@ -185,7 +185,5 @@ def simulate_joint_competing(
             rows.append((i + 1, t, *vals, x[i]))
     cols = ["id", "time", *[f"y{m + 1}" for m in range(M)], "x"]
     long = pd.DataFrame(rows, columns=cols)
-    surv = pd.DataFrame(
-        {"id": np.arange(1, n + 1), "T": T, "event": event, "cause": cause, "x": x}
-    )
+    surv = pd.DataFrame({"id": np.arange(1, n + 1), "T": T, "event": event, "cause": cause, "x": x})
     return long, surv
