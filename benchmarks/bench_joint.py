@@ -59,8 +59,17 @@ def main() -> int:
     aids = pd.read_csv(REF / "aids_long.csv")
     aids_s = aids.drop_duplicates("patient")[["patient", "Time", "death", "drug"]]
     t, fit = _best(
-        lambda: fit_joint(aids, aids_s, "CD4 ~ obstime + obstime:drug", "~ obstime", "patient",
-                          "obstime", "~ drug", "Time", "death"),
+        lambda: fit_joint(
+            aids,
+            aids_s,
+            "CD4 ~ obstime + obstime:drug",
+            "~ obstime",
+            "patient",
+            "obstime",
+            "~ drug",
+            "Time",
+            "death",
+        ),
         args.repeat,
     )
     rows.append(("aids value (467)", t, 0.5, R_JM_SECONDS["aids"], fit))
@@ -68,17 +77,37 @@ def main() -> int:
     pbc = pd.read_csv(REF / "jm" / "pbc2_long.csv")
     pbc_s = pbc.drop_duplicates("id")[["id", "years", "status2", "drug"]]
     t, fit = _best(
-        lambda: fit_joint(pbc, pbc_s, "log_bili ~ year", "~ year", "id", "year", "~ drug",
-                          "years", "status2", association="value+slope"),
+        lambda: fit_joint(
+            pbc,
+            pbc_s,
+            "log_bili ~ year",
+            "~ year",
+            "id",
+            "year",
+            "~ drug",
+            "years",
+            "status2",
+            association="value+slope",
+        ),
         args.repeat,
     )
     rows.append(("pbc2 value+slope (312)", t, 1.0, R_JM_SECONDS["pbc2"], fit))
 
     long, surv = simulate_joint_competing(n=500, seed=1)
     t, fit = _best(
-        lambda: fit_joint(long, surv, {"y1": "y1 ~ time + x", "y2": "y2 ~ time"},
-                          {"y1": "~ time", "y2": "~ time"}, "id", "time", "~ x", "T", "event",
-                          cause="cause", baseline="weibull"),
+        lambda: fit_joint(
+            long,
+            surv,
+            {"y1": "y1 ~ time + x", "y2": "y2 ~ time"},
+            {"y1": "~ time", "y2": "~ time"},
+            "id",
+            "time",
+            "~ x",
+            "T",
+            "event",
+            cause="cause",
+            baseline="weibull",
+        ),
         1,
     )
     rows.append(("2 markers x 2 causes (500)", t, 30.0, None, fit))
@@ -87,21 +116,28 @@ def main() -> int:
         for n in (2500, 5000, 10000):
             long, surv = simulate_joint(n=n, seed=1)
             t, fit = _best(
-                lambda long=long, surv=surv: fit_joint(long, surv, "y ~ time", "~ time", "id",
-                                                       "time", "~ x", "T", "event"),
+                lambda long=long, surv=surv: fit_joint(
+                    long, surv, "y ~ time", "~ time", "id", "time", "~ x", "T", "event"
+                ),
                 1,
             )
             rows.append((f"one marker ({n:,})", t, 30.0 if n == 10000 else None, None, fit))
 
-    print(f"R JM: {'found (not run by this script)' if has_r else 'not installed'}; ratios use "
-          "the R JM times recorded for this kind of machine")
-    print(f"{'case':28s} {'seconds':>8s} {'target':>7s} {'R JM s':>7s} {'speed-up':>8s} "
-          f"{'loglik':>12s} {'quad err':>9s} converged")
+    print(
+        f"R JM: {'found (not run by this script)' if has_r else 'not installed'}; ratios use "
+        "the R JM times recorded for this kind of machine"
+    )
+    print(
+        f"{'case':28s} {'seconds':>8s} {'target':>7s} {'R JM s':>7s} {'speed-up':>8s} "
+        f"{'loglik':>12s} {'quad err':>9s} converged"
+    )
     for name, t, target, r_s, fit in rows:
         ratio = f"{r_s / t:7.1f}x" if r_s else "       -"
         tgt = f"{target:6.1f}" if target else "     -"
-        print(f"{name:28s} {t:8.2f} {tgt:>7s} {r_s or '-':>7} {ratio:>8s} {fit.loglik:12.4f} "
-              f"{fit.quadrature_error:9.1e} {fit.converged}")
+        print(
+            f"{name:28s} {t:8.2f} {tgt:>7s} {r_s or '-':>7} {ratio:>8s} {fit.loglik:12.4f} "
+            f"{fit.quadrature_error:9.1e} {fit.converged}"
+        )
     print(f"peak resident memory: {_rss_gb():.2f} GB")
     return 0
 

@@ -201,6 +201,7 @@ def test_run_on_a_trial_without_mri_skips_mri_steps_and_says_so(tmp_path, capsys
         "kaplan_meier_sign",
         "cox",
         "accuracy_prognostic",
+        "joint_competing",
     }
     assert "lmm_slope" in manifest["inputs"]["steps"]
     assert (out / "tables" / "km_arm.csv").exists()

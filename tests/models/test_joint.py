@@ -308,7 +308,15 @@ def test_recovers_simulated_parameters(association, alpha_s):
 def test_slope_design_is_time_derivative():
     long, surv = simulate_joint(n=20, seed=3)
     des = prepare_design(
-        long, surv, "y ~ time + I(time**2)", "~ time", "id", "time", "~ x", "T", "event",
+        long,
+        surv,
+        "y ~ time + I(time**2)",
+        "~ time",
+        "id",
+        "time",
+        "~ x",
+        "T",
+        "event",
         "value+slope+area",
     )
     t = des.node_time

@@ -43,8 +43,17 @@ def pbc2(reference_dir):
 def _aids_weibull(aids, **kw):
     long, surv = aids
     return fit_joint(
-        long, surv, "CD4 ~ obstime + obstime:drug", "~ obstime", "patient", "obstime",
-        "~ drug", "Time", "death", baseline="weibull", **kw,
+        long,
+        surv,
+        "CD4 ~ obstime + obstime:drug",
+        "~ obstime",
+        "patient",
+        "obstime",
+        "~ drug",
+        "Time",
+        "death",
+        baseline="weibull",
+        **kw,
     )
 
 
@@ -60,8 +69,9 @@ def test_weibull_matches_jm(aids, ref):
     fit = _aids_weibull(aids)
     assert fit.converged
     table = dict(zip(jm["event_table"]["names"], jm["event_table"]["value"], strict=True))
-    np.testing.assert_allclose(fit.surv_coef.loc["drug[T.ddI]", "estimate"], table["drugddI"],
-                               rtol=0.02)
+    np.testing.assert_allclose(
+        fit.surv_coef.loc["drug[T.ddI]", "estimate"], table["drugddI"], rtol=0.02
+    )
     np.testing.assert_allclose(fit.surv_coef.loc["value", "estimate"], table["Assoct"], rtol=0.02)
     np.testing.assert_allclose(
         fit.baseline_coef["estimate"].to_numpy(),
@@ -124,8 +134,17 @@ def test_pbc2_estimate_is_the_maximum_with_more_points(pbc2, pbc2_fits):
     fit = pbc2_fits[21]
     long, surv = pbc2
     des = prepare_design(
-        long, surv, "log_bili ~ year", "~ year", "id", "year", "~ drug", "years", "status2",
-        "value+slope", knots=fit.knots,
+        long,
+        surv,
+        "log_bili ~ year",
+        "~ year",
+        "id",
+        "year",
+        "~ drug",
+        "years",
+        "status2",
+        "value+slope",
+        knots=fit.knots,
     )
     lay = Layout.of(des)
     modes, chols = posterior_modes(fit.theta, des, lay, np.zeros((des.n_subjects, 2)))

@@ -21,7 +21,7 @@ from alstrials.errors import ConvergenceWarning, DataValidationError
 from alstrials.models.joint import fit_joint
 from alstrials.models.joint.fit import prepare_design
 from alstrials.models.joint.likelihood import Layout, evaluate, make_state
-from alstrials.models.joint.modes import posterior_modes
+from alstrials.models.joint.modes import posterior_cholesky, posterior_modes
 from alstrials.models.joint.quadrature import hermite_grid
 from alstrials.models.joint.simulate import simulate_joint, simulate_joint_competing
 
@@ -90,9 +90,13 @@ def _brute_loglik(long, surv, fit, alpha_shift=None, points=10, centres=None):
                     lo, up = br[k], min(br[k + 1], T)
                     if up <= lo:
                         break
-                    H = H + xi.loc[(c, k + 1)] * np.exp(lin0) * (
-                        np.exp(slope * up) - np.exp(slope * lo)
-                    ) / slope
+                    H = (
+                        H
+                        + xi.loc[(c, k + 1)]
+                        * np.exp(lin0)
+                        * (np.exp(slope * up) - np.exp(slope * lo))
+                        / slope
+                    )
                 out -= H
                 if row["event"] == 1 and row["cause"] == c:
                     k = int(np.searchsorted(br, T, side="left") - 1)
@@ -204,9 +208,7 @@ def test_result_structure(small_fit):
 def test_one_marker_as_dict_equals_string_form():
     long, surv = simulate_joint(n=80, seed=5)
     a = fit_joint(long, surv, "y ~ time", "~ time", "id", "time", "~ x", "T", "event")
-    b = fit_joint(
-        long, surv, {"y": "y ~ time"}, {"y": "~ time"}, "id", "time", "~ x", "T", "event"
-    )
+    b = fit_joint(long, surv, {"y": "y ~ time"}, {"y": "~ time"}, "id", "time", "~ x", "T", "event")
     assert a.loglik == pytest.approx(b.loglik, abs=1e-8)
     np.testing.assert_allclose(a.theta, b.theta, atol=1e-7)
 
@@ -241,7 +243,15 @@ def test_area_association_fits_and_its_score_vanishes():
     assert fit.converged and list(fit.surv_coef.index) == ["x", "area"]
     # a model with value and area nests each
     both = fit_joint(
-        long, surv, "y ~ time", "~ time", "id", "time", "~ x", "T", "event",
+        long,
+        surv,
+        "y ~ time",
+        "~ time",
+        "id",
+        "time",
+        "~ x",
+        "T",
+        "event",
         association="value+area",
     )
     assert both.loglik >= fit.loglik - 1e-4
@@ -253,9 +263,18 @@ def test_analytic_scores_match_numerical_derivatives(small):
     and area associations, a spline and a Weibull baseline."""
     long, surv = small
     des = prepare_design(
-        long, surv, LONG, RANDOM, "id", "time", "~ x", "T", "event",
+        long,
+        surv,
+        LONG,
+        RANDOM,
+        "id",
+        "time",
+        "~ x",
+        "T",
+        "event",
         {"cause1": {"y1": "value+slope"}, "cause2": {"y2": "area"}},
-        {"cause1": "spline", "cause2": "weibull"}, cause="cause",
+        {"cause1": "spline", "cause2": "weibull"},
+        cause="cause",
     )
     lay = Layout.of(des)
     rng = np.random.default_rng(3)
@@ -283,10 +302,12 @@ def test_cumulative_incidence_and_survival_add_to_one(small_fit, small):
     total = ci.groupby("time")["incidence"].sum().to_numpy()
     np.testing.assert_allclose(total + s["survival"].to_numpy(), 1.0, atol=1e-6)
     assert (ci.groupby("cause")["incidence"].apply(lambda v: np.all(np.diff(v) >= 0))).all()
-    mc = small_fit.predict_cumulative_incidence(hist, times, method="montecarlo", n_draws=60,
-                                                seed=3)
-    mc2 = small_fit.predict_cumulative_incidence(hist, times, method="montecarlo", n_draws=60,
-                                                 seed=3)
+    mc = small_fit.predict_cumulative_incidence(
+        hist, times, method="montecarlo", n_draws=60, seed=3
+    )
+    mc2 = small_fit.predict_cumulative_incidence(
+        hist, times, method="montecarlo", n_draws=60, seed=3
+    )
     pd.testing.assert_frame_equal(mc, mc2)
     assert (mc["lower"] <= mc["incidence"] + 1e-12).all()
     assert (mc["incidence"] <= mc["upper"] + 1e-12).all()
@@ -344,10 +365,37 @@ def test_bad_model_arguments(small, kwargs, match):
     args.update(kwargs)
     with pytest.raises(DataValidationError, match=match):
         fit_joint(
-            long, surv, args["long_formula"], args["random"], "id", "time",
-            args["surv_formula"], "T", "event", association=args["association"],
-            baseline=args["baseline"], cause="cause",
+            long,
+            surv,
+            args["long_formula"],
+            args["random"],
+            "id",
+            "time",
+            args["surv_formula"],
+            "T",
+            "event",
+            association=args["association"],
+            baseline=args["baseline"],
+            cause="cause",
         )
+
+
+def test_random_covariance_at_its_boundary_is_flagged_not_a_traceback():
+    """200 subjects, y2 measured every 6 months: the slope variance of y2 runs to the boundary
+    of the positive definite matrices (its correlation matrix becomes singular). This used to
+    end in numpy's LinAlgError; it must end in a flagged, warned result."""
+    long, surv = simulate_joint_competing(n=400, seed=3)
+    long, surv = long[long.id <= 200], surv[surv.id <= 200]
+    with pytest.warns(ConvergenceWarning, match="random-effects covariance is singular"):
+        fit = _fit(long, surv, gh_points=3)
+    assert not fit.converged
+    assert any("singular" in p for p in fit.problems)
+    # near that boundary a subject's posterior covariance is not numerically positive
+    # definite (what raised with 5 points): it is floored, not an error
+    bad = np.array([[[1.0, 1.0], [1.0, 1.0 - 1e-17]], [[2.0, 0.0], [0.0, 1.0]]])
+    chols = posterior_cholesky(bad)
+    np.testing.assert_allclose(chols[1], np.linalg.cholesky(bad[1]))
+    np.testing.assert_allclose(chols[0] @ chols[0].T, bad[0], atol=1e-9)
 
 
 def test_event_without_cause_is_rejected(small):

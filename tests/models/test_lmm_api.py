@@ -196,7 +196,7 @@ def test_nullable_integer_outcome(data):
         ({"group": "site"}, "no column.*site"),
         ({"formula": "months * arm"}, "two-sided"),
         ({"random": "months"}, "one-sided formula"),
-        ({"df_method": "kenward-roger"}, "df_method must be one of"),
+        ({"df_method": "kr"}, "df_method must be one of"),
         ({"maxiter": 0}, "maxiter must be a positive integer"),
         ({"formula": "y ~ months + I(2 * months)"}, "rank deficient"),
     ],

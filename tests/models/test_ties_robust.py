@@ -134,8 +134,17 @@ def test_joint_knot_at_an_event_time_up_to_rounding():
 
     def design(knot):
         return prepare_design(
-            long, surv, "y ~ time", "~ time", "id", "time", "~ x", "T", "event",
-            knots=np.array([knot]), gl_points=3,
+            long,
+            surv,
+            "y ~ time",
+            "~ time",
+            "id",
+            "time",
+            "~ x",
+            "T",
+            "event",
+            knots=np.array([knot]),
+            gl_points=3,
         )
 
     exact = design(t_event)

@@ -23,8 +23,8 @@ Problems (returned as short strings; the fit then reports ``converged=False``, l
   arm) the log-likelihood keeps rising or is flat, and the estimate only stopped where the
   optimiser did. When the SE is so large that the moved likelihood overflows, the step is
   halved until it is finite and the allowed loss shrinks with the square of the step (a
-  quadratic likelihood loses ``(k/n_se)^2`` times as much at ``k`` SEs). The same rule serves :func:`~alstrials.models.survival.fit_cox` and
-  :func:`~alstrials.models.joint.fit_joint`.
+  quadratic likelihood loses ``(k/n_se)^2`` times as much at ``k`` SEs). The same rule serves
+  :func:`~alstrials.models.survival.fit_cox` and :func:`~alstrials.models.joint.fit_joint`.
 * :func:`unidentified_variance` - no within-subject residual degrees of freedom: the random
   effects and the residual variance are not separately identified (e.g. one observation per
   subject with a random intercept; only their sum is).

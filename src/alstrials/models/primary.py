@@ -108,7 +108,9 @@ def joint_frames(trial: TrialData, causes: str = "competing") -> tuple[dict, pd.
     surv = survival_frame(trial)
     cause = surv["event_type"].astype(object)
     if causes == "pooled":
-        cause = cause.replace({"tracheostomy": "respiratory", "permanent_ventilation": "respiratory"})
+        cause = cause.replace(
+            {"tracheostomy": "respiratory", "permanent_ventilation": "respiratory"}
+        )
     surv["cause"] = cause.where(surv["event"], None)
     return {"alsfrs_total": alsfrs, "cord_csa_mm2": cord}, surv
 

@@ -56,7 +56,10 @@ def plot_dynamic_prediction(
     ncol = len(markers) + 1
     if axes is None:
         _, axes = plt.subplots(
-            len(patients), ncol, figsize=(3.4 * ncol, 2.8 * len(patients)), squeeze=False,
+            len(patients),
+            ncol,
+            figsize=(3.4 * ncol, 2.8 * len(patients)),
+            squeeze=False,
             constrained_layout=True,
         )
     axes = np.asarray(axes).reshape(len(patients), ncol)
@@ -79,11 +82,13 @@ def plot_dynamic_prediction(
         ax = axes[r, -1]
         for k, (cause, part) in enumerate(ci.groupby("cause", sort=False)):
             colour = plt.cm.tab10(k)
-            ax.plot(part["time"], part["incidence"], color=colour, lw=1.6,
-                    label=cause.replace("_", " "))
+            ax.plot(
+                part["time"], part["incidence"], color=colour, lw=1.6, label=cause.replace("_", " ")
+            )
             if {"lower", "upper"} <= set(part.columns):
-                ax.fill_between(part["time"], part["lower"], part["upper"], color=colour,
-                                alpha=0.15, lw=0)
+                ax.fill_between(
+                    part["time"], part["lower"], part["upper"], color=colour, alpha=0.15, lw=0
+                )
         ax.set_ylim(0, max(0.05, float(ci.get("upper", ci["incidence"]).max()) * 1.1))
         ax.set_xlabel("Months since randomisation")
         ax.set_ylabel("Cumulative incidence")

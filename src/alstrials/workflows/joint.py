@@ -52,8 +52,9 @@ def joint_competing_step(trial: TrialData, out: Outputs, causes: str = "competin
     one = fit_arm_joint(trial)
     rows = mri_counting_process(trial, covariates=("cord_csa_mm2",))
     rows["active"] = (rows["arm"] != trial.arms[0]).astype(float)
-    cox = fit_cox(rows, "stop", "event", "active + cord_csa_mm2", start="start",
-                  cluster="subject_id")
+    cox = fit_cox(
+        rows, "stop", "event", "active + cord_csa_mm2", start="start", cluster="subject_id"
+    )
     compare = pd.DataFrame(
         _rows("time-varying Cox (cord area, LOCF)", cox.coef)
         + _rows("joint: ALSFRS-R", one.surv_coef)
@@ -65,9 +66,15 @@ def joint_competing_step(trial: TrialData, out: Outputs, causes: str = "competin
     histories, incidences, titles = {}, {}, {}
     for active in (0.0, 1.0):
         subject = surv[(surv["months"] > 12.0) & (surv["active"] == active)]["subject_id"].iloc[0]
-        hist = {m: f[(f["subject_id"] == subject) & (f["months"] <= 6.0)] for m, f in markers.items()}
+        hist = {
+            m: f[(f["subject_id"] == subject) & (f["months"] <= 6.0)] for m, f in markers.items()
+        }
         ci = fit.predict_cumulative_incidence(
-            hist, np.arange(6.0, 18.01, 0.5), last_time=6.0, method="montecarlo", n_draws=200,
+            hist,
+            np.arange(6.0, 18.01, 0.5),
+            last_time=6.0,
+            method="montecarlo",
+            n_draws=200,
             seed=20261202,
         )
         histories[subject], incidences[subject] = hist, ci

@@ -1,6 +1,7 @@
 """Survival steps: Kaplan-Meier, log-rank, RMST, Cox models (baseline and time-varying MRI),
-proportional-hazards checks, diagnostic/prognostic accuracy of the composite sign, and the
-combined function-survival endpoints (CAFS, Finkelstein-Schoenfeld)."""
+proportional-hazards checks, diagnostic/prognostic accuracy of the composite sign, the
+combined function-survival endpoints (CAFS, Finkelstein-Schoenfeld), and competing risks
+(cumulative incidence by cause, Gray's tests, Fine-Gray and cause-specific Cox)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from alstrials.data.frames import survival_frame
 from alstrials.data.schema import TrialData
 from alstrials.models.accuracy import diagnostic_accuracy
 from alstrials.models.cafs import cafs
+from alstrials.models.competing import cumulative_incidence, fit_fine_gray
 from alstrials.models.finkelstein_schoenfeld import finkelstein_schoenfeld
 from alstrials.models.survival import (
     cox_zph,
@@ -19,6 +21,7 @@ from alstrials.models.survival import (
     mri_counting_process,
     rmst,
 )
+from alstrials.reporting.competing_plots import plot_cumulative_incidence
 from alstrials.reporting.forest import forest_plot
 from alstrials.reporting.survival_plots import plot_km
 from alstrials.workflows.step import Outputs, Step
@@ -97,6 +100,48 @@ def endpoints_step(trial: TrialData, out: Outputs) -> None:
     )
 
 
+CAUSES = ("death", "tracheostomy", "permanent_ventilation")
+
+
+def competing_risks_step(trial: TrialData, out: Outputs) -> None:
+    """Cumulative incidence of death, tracheostomy and permanent ventilation by arm with
+    Gray's tests, and the arm effect per cause from Fine-Gray and cause-specific Cox models."""
+    data = survival_frame(trial)
+    status = data["event_type"].where(data["event"], "censored")
+    data = data.assign(status=status)
+    causes = [c for c in CAUSES if (data["status"] == c).any()]
+    cif = cumulative_incidence(data, "months", "status", by="arm")
+    out.table("cif_by_arm", cif.table, index=False)
+    if cif.tests is not None:
+        out.table("gray_tests", cif.tests)
+    if len(cif.groups) > 1:  # a blinded (one-arm) trial has no arm effect to estimate
+        rows = []
+        for cause in causes:
+            fg = fit_fine_gray(data, "months", "status", "active", cause=cause).coef.loc["active"]
+            event = data["status"] == cause
+            cs = fit_cox(data.assign(cause_event=event), "months", "cause_event", "active")
+            c = cs.coef.loc["active"]
+            rows.append(
+                {
+                    "cause": cause,
+                    "events": int(event.sum()),
+                    "fine_gray_shr": fg["hr"],
+                    "fine_gray_low": fg["hr_low"],
+                    "fine_gray_high": fg["hr_high"],
+                    "fine_gray_p": fg["p"],
+                    "cause_specific_hr": c["hr"],
+                    "cause_specific_low": c["hr_low"],
+                    "cause_specific_high": c["hr_high"],
+                    "cause_specific_p": c["p"],
+                }
+            )
+        out.table("competing_arm_effects", pd.DataFrame(rows), index=False)
+    axes = plot_cumulative_incidence(
+        cif, arms=list(trial.arms), causes=causes, title="Cumulative incidence by arm"
+    )
+    out.figure("cif_by_arm", axes[0])
+
+
 STEPS = (
     Step("kaplan_meier", "Kaplan-Meier, log-rank and RMST by arm", kaplan_meier_arm_step),
     Step(
@@ -123,4 +168,9 @@ STEPS = (
         needs=("mri",),
     ),
     Step("endpoints", "CAFS and Finkelstein-Schoenfeld", endpoints_step),
+    Step(
+        "competing_risks",
+        "cumulative incidence by arm and cause, Gray's tests, Fine-Gray vs cause-specific Cox",
+        competing_risks_step,
+    ),
 )

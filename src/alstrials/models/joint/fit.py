@@ -341,6 +341,7 @@ def fit_joint(
     problems += info_problems
     problems += _separation(opt, vcov, design, layout)
     problems += _empty_intervals(design)
+    problems += _singular_random_cov(opt, layout)
     if problems or not opt.converged:
         warnings.warn(
             "joint model did not converge to a usable estimate ("
@@ -397,7 +398,63 @@ def _separation(opt: Optimum, vcov: np.ndarray, design: JointDesign, layout: Lay
     def loglik(th: np.ndarray) -> float:
         return evaluate(th, design, layout, opt.state, score=False).total
 
-    return monotone_directions(loglik, opt.theta, se, index, names, at_theta=opt.evaluation.total)
+    out = monotone_directions(loglik, opt.theta, se, index, names, at_theta=opt.evaluation.total)
+    return out or _monotone_combination(opt, vcov, design, layout, loglik)
+
+
+def _monotone_combination(opt, vcov, design, layout, loglik) -> list[str]:  # noqa: ANN001
+    """Monotone likelihood along the least determined combination of a cause's survival
+    parameters, baseline included (e.g. a single event in one group: its baseline hazard
+    falls to 0 while the group's log hazard ratio rises, and neither alone is monotone)."""
+    out = []
+    for c, cs in enumerate(design.spec.causes):
+        sg, _, sb = layout.cause_slices(c)
+        idx = np.arange(sg.start, sb.stop)
+        sub = vcov[np.ix_(idx, idx)]
+        sd = np.sqrt(np.abs(np.diag(sub)))
+        if not np.all(np.isfinite(sub)) or np.any(sd == 0):
+            continue
+        mu, V = np.linalg.eigh(sub / np.outer(sd, sd))
+        direction = sd * V[:, -1]  # the direction of largest variance, correlation scale
+
+        def along(t: np.ndarray, direction: np.ndarray = direction, idx: np.ndarray = idx) -> float:
+            th = opt.theta.copy()
+            th[idx] += t[0] * direction
+            return loglik(th)
+
+        who = f" of cause {cs.name!r}" if design.spec.competing else ""
+        for sign in (1.0, -1.0):
+            if monotone_directions(
+                lambda t, sign=sign: along(sign * t),
+                np.zeros(1),
+                np.sqrt(mu[-1:]),
+                [0],
+                ["x"],
+                at_theta=opt.evaluation.total,
+            ):
+                out.append(
+                    f"monotone likelihood along a combination of the survival parameters{who} "
+                    "(baseline hazard included): their estimates are not finite (too few "
+                    "events, or all events of a group in one baseline interval)"
+                )
+                break
+    return out
+
+
+def _singular_random_cov(opt: Optimum, layout: Layout) -> list[str]:
+    """The random-effects covariance at the boundary of the positive definite matrices (a
+    variance near zero or a correlation near +-1: a combination of random effects that the
+    data do not show varying between subjects)."""
+    D = Params.unpack(opt.theta, layout).D
+    sd = np.sqrt(np.diag(D))
+    w = np.linalg.eigvalsh(D / np.outer(sd, sd))  # on the correlation scale
+    if w[0] > 1e-6:
+        return []
+    return [
+        f"the random-effects covariance is singular at the estimate (smallest eigenvalue of "
+        f"its correlation matrix {w[0]:.2g}): a variance or correlation is at its boundary; "
+        "drop a random slope or a marker's random effects"
+    ]
 
 
 def _empty_intervals(design: JointDesign) -> list[str]:

@@ -228,8 +228,10 @@ def evaluate(
     ll = -0.5 * np.add.reduceat(R2, obs_st, axis=0)
     ll += np.add.reduceat(-0.5 * (_LOG2PI + np.log(sig2)), obs_st)[:, None]
 
+    sign, logdetD = np.linalg.slogdet(par.D)
+    if sign <= 0 or not np.isfinite(logdetD) or np.linalg.cond(par.D) > 1e14:
+        return Evaluation(np.full(n, -np.inf), np.zeros((n, layout.size)))  # D at a boundary
     Dinv = np.linalg.inv(par.D)
-    _, logdetD = np.linalg.slogdet(par.D)
     ll -= 0.5 * (layout.q * _LOG2PI + logdetD)
     ll -= 0.5 * np.sum((state.b @ Dinv) * state.b, axis=2)
 
@@ -243,12 +245,17 @@ def evaluate(
         lin = hs + eta[design.node_subject] + design.log_node_weight
         lpT = np.zeros((n, state.b.shape[1]))
         E = state.buffer(("E", c), (len(lin), state.b.shape[1]))  # log hazard, then hazard
-        E[:] = 0.0
-        for a, j in zip(par.alpha[c], idx, strict=True):
+        for k, (a, j) in enumerate(zip(par.alpha[c], idx, strict=True)):
             lpT += a * ((design.XT[j] @ par.beta)[:, None] + state.ZbT[j])
             lin = lin + a * (design.XS[j] @ par.beta)
-            E += a * state.ZbS[j]
-        E += lin[:, None]
+            if k == 0:
+                np.multiply(state.ZbS[j], a, out=E)
+            else:
+                E += a * state.ZbS[j]
+        if idx:
+            E += lin[:, None]
+        else:
+            E[:] = lin[:, None]
         ll += (dc * (hT + eta))[:, None] + dc[:, None] * lpT
         with np.errstate(over="ignore", invalid="ignore"):
             np.exp(E, out=E)
@@ -280,7 +287,7 @@ def evaluate(
     S[:, layout.i_chol : layout.i_chol + layout.n_chol] = GL[:, rows, cols] * np.where(
         rows == cols, L[rows, cols], 1.0
     )
-    pi_s = np.take(pi, design.node_subject, axis=0, out=state.buffer("pi_s", causes[0][5].shape))
+    pi_s = np.take(pi, design.node_subject, axis=0)  # (take with out= is slower)
     for c, (idx, _eta, gT, gs, dc, E) in enumerate(causes):
         s_gamma, s_alpha, s_base = layout.cause_slices(c)
         PE = np.multiply(E, pi_s, out=E)  # hazard times posterior weight, in place

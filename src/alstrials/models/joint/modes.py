@@ -17,7 +17,7 @@ import numpy as np
 from alstrials.models.joint.design import JointDesign
 from alstrials.models.joint.likelihood import Layout, Params, starts
 
-__all__ = ["posterior_modes"]
+__all__ = ["posterior_cholesky", "posterior_modes"]
 
 
 def posterior_modes(
@@ -41,7 +41,7 @@ def posterior_modes(
     n = design.n_subjects
     obs_st = starts(design.obs_subject)
     node_st = starts(design.node_subject)
-    Dinv = np.linalg.inv(par.D)
+    Dinv = np.linalg.pinv(par.D, hermitian=True)
     w = 1.0 / (par.sigma**2)[design.obs_marker]
     e = design.y - design.X @ par.beta
     ZtZ = np.add.reduceat(np.einsum("ja,jb->jab", design.Z * w[:, None], design.Z), obs_st, axis=0)
@@ -102,4 +102,23 @@ def posterior_modes(
             break
     cov = np.linalg.inv(-hess)
     cov = 0.5 * (cov + np.transpose(cov, (0, 2, 1)))
-    return b, np.linalg.cholesky(cov)
+    return b, posterior_cholesky(cov)
+
+
+def posterior_cholesky(cov: np.ndarray) -> np.ndarray:
+    """Lower Cholesky factors of the subjects' posterior covariances; a covariance that is not
+    numerically positive definite (a random-effects covariance ``D`` near singular, as when the
+    optimiser approaches a boundary) has its eigenvalues floored at ``1e-10`` of the largest,
+    so the quadrature stays defined and the fit can report the boundary instead of failing."""
+    try:
+        return np.linalg.cholesky(cov)
+    except np.linalg.LinAlgError:
+        out = np.empty_like(cov)
+        for i, c in enumerate(cov):
+            if not np.all(np.isfinite(c)):
+                out[i] = 1e-8 * np.eye(len(c))
+                continue
+            w, V = np.linalg.eigh(c)
+            floor = 1e-10 * max(float(w.max()), 1e-300)
+            out[i] = np.linalg.cholesky((V * np.maximum(w, floor)) @ V.T)
+        return out

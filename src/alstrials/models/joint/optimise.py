@@ -6,15 +6,21 @@ start as JM's pseudo-adaptive rule):
 
 1. **BHHH** (Berndt-Hall-Hall-Hausman): the outer product of the per-subject scores stands in
    for the information; a step halving line search on the log-likelihood (rule fixed within
-   the step). It approaches the maximum quickly from poor starting values.
+   the step). It approaches the maximum quickly from poor starting values, then slowly
+   (linearly): the phase ends when a step gains less than 0.5 in log-likelihood or its
+   predicted gain is below 0.2.
 2. **Newton** with the observed information (a forward-difference Jacobian of the analytic
    score, rule fixed), kept while the parameters stay within half a standard error of where
    it was computed (a chord method, linear convergence at a rate that vanishes at the
-   maximum) and recomputed otherwise.
+   maximum) and recomputed otherwise. This steering information is computed with a coarse
+   rule (3 points per dimension at the same modes and scales) when the fitting rule has more:
+   it sets only the steps, not the estimate. Where it is not positive definite, the
+   information with the fitting rule decides.
 
 Convergence: the next Newton step would change every parameter by less than ``1e-4`` of its
-standard error. Standard errors come from the observed information recomputed at the estimate
-(unless the estimate is within ``1e-3`` standard errors of where it was last computed).
+standard error. The observed information reported with the estimate (hence the standard
+errors) is always computed with the fitting rule at the estimate (or within ``1e-3``
+standard errors of it).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import numpy as np
 from alstrials.models.joint.design import JointDesign
 from alstrials.models.joint.likelihood import Evaluation, Layout, QuadState, evaluate, make_state
 from alstrials.models.joint.modes import posterior_modes
+from alstrials.models.joint.quadrature import hermite_grid
 
 __all__ = ["Optimum", "maximise", "observed_information"]
 
@@ -69,10 +76,10 @@ def observed_information(
     return 0.5 * (H + H.T)
 
 
-def _recentre(theta, design, layout, modes, nodes, logw):
+def _recentre(theta, design, layout, modes, nodes, logw, score=True):
     modes, chols = posterior_modes(theta, design, layout, modes)
     state = make_state(design, modes, chols, nodes, logw)
-    return modes, chols, state, evaluate(theta, design, layout, state)
+    return modes, chols, state, evaluate(theta, design, layout, state, score=score)
 
 
 def _line_search(theta, step, design, layout, state, ll0) -> tuple[np.ndarray, float]:
@@ -115,13 +122,14 @@ def maximise(
         n_iter += 1
         gain = float(g @ step)
         theta, ll = _line_search(theta, step, design, layout, state, ev.total)
-        if gain < 0.2 or ll - ev.total < 0.05:
+        if gain < 0.2 or ll - ev.total < 0.5:
             break
     # phase 2: Newton with the observed information, recomputed when the step was large
+    steer = _Steering(design, layout, nodes, logw)
     converged, message = False, "Newton iterations exhausted"
     not_concave = 0
-    modes, chols, state, ev = _recentre(theta, design, layout, modes, nodes, logw)
-    info = observed_information(theta, design, layout, state, ev.score)
+    modes, chols, state, ev = _recentre(theta, design, layout, modes, nodes, logw, "total")
+    info, exact = steer.information(theta, modes, chols, state, ev)
     info_at = theta.copy()
     for _ in range(max_iter):
         g = ev.score
@@ -132,6 +140,9 @@ def maximise(
         scale = 1.0 / np.sqrt(np.clip(np.abs(np.diag(info)), 1e-300, None))
         w, v = np.linalg.eigh(info * np.outer(scale, scale))  # correlation scale
         concave = bool(np.all(w > 1e-12))
+        if not concave and not exact:  # judge concavity on the exact information
+            info, exact = steer.information(theta, modes, chols, state, ev, exact=True)
+            continue
         if concave:
             step = scale * (v @ ((v.T @ (scale * g)) / w))
         else:  # not concave here: a BHHH step instead
@@ -142,7 +153,7 @@ def maximise(
                     "or correlation at its boundary, or too little data for the model)"
                 )
                 break
-            S = ev.scores
+            S = evaluate(theta, design, layout, state).scores  # per subject
             step = np.linalg.solve(S.T @ S + 1e-8 * np.eye(len(theta)), g)
         se = np.sqrt(np.abs(np.diag(np.linalg.pinv(info))))
         if concave and np.all(np.abs(step) <= 1e-4 * np.maximum(se, 1e-8)):
@@ -152,14 +163,43 @@ def maximise(
         if ll <= ev.total and concave:  # no step improves: at the maximum up to rounding
             converged, message = True, "converged (no further increase)"
             break
-        modes, chols, state, ev = _recentre(theta, design, layout, modes, nodes, logw)
+        modes, chols, state, ev = _recentre(theta, design, layout, modes, nodes, logw, "total")
         if not concave or np.any(np.abs(theta - info_at) > 0.5 * np.maximum(se, 1e-8)):
-            info = observed_information(theta, design, layout, state, ev.score)
+            info, exact = steer.information(theta, modes, chols, state, ev)
             info_at = theta.copy()
     se = np.sqrt(np.abs(np.diag(np.linalg.pinv(info))))
-    if np.any(np.abs(theta - info_at) > 1e-3 * np.maximum(se, 1e-8)):  # at the estimate
-        info = observed_information(theta, design, layout, state, ev.score)
+    if not exact or np.any(np.abs(theta - info_at) > 1e-3 * np.maximum(se, 1e-8)):
+        info = observed_information(theta, design, layout, state, ev.score)  # at the estimate
     return Optimum(theta, info, modes, chols, state, ev, n_iter, converged, message)
+
+
+class _Steering:
+    """The information that steers the Newton steps: computed with a coarser rule (3 points
+    per dimension, same modes and scales) when the fitting rule has more, since it only sets
+    the direction and length of the steps (a chord method); the information reported with the
+    estimate is always recomputed with the fitting rule."""
+
+    def __init__(self, design: JointDesign, layout: Layout, nodes: np.ndarray, logw: np.ndarray):
+        self.design, self.layout = design, layout
+        q = layout.q
+        points = round(len(nodes) ** (1.0 / q)) if q else 1
+        self.coarse = hermite_grid(3, q) if points > 3 else None
+
+    def information(
+        self,
+        theta: np.ndarray,
+        modes: np.ndarray,
+        chols: np.ndarray,
+        state: QuadState,
+        ev: Evaluation,
+        *,
+        exact: bool = False,
+    ) -> tuple[np.ndarray, bool]:
+        if exact or self.coarse is None:
+            return observed_information(theta, self.design, self.layout, state, ev.score), True
+        coarse = make_state(self.design, modes, chols, *self.coarse)
+        g = evaluate(theta, self.design, self.layout, coarse, score="total").score
+        return observed_information(theta, self.design, self.layout, coarse, g), False
 
 
 def _fail(theta, layout, modes, chols, state, ev, n_iter, message) -> Optimum:

@@ -133,10 +133,10 @@ def simulate_joint_competing(
     M = len(betas)
     sd = np.asarray(sds, dtype=float).ravel()  # (b10, b11, b20, b21)
     C = np.eye(2 * M)
-    for a in range(M):
-        for b in range(M):
-            if a != b:
-                C[2 * a, 2 * b] = C[2 * a + 1, 2 * b + 1] = corr
+    for m1 in range(M):
+        for m2 in range(M):
+            if m1 != m2:
+                C[2 * m1, 2 * m2] = C[2 * m1 + 1, 2 * m2 + 1] = corr
     b = rng.multivariate_normal(np.zeros(2 * M), C * np.outer(sd, sd), size=n)
     x = rng.binomial(1, 0.5, size=n).astype(float)
     beta = np.asarray(betas, dtype=float)

@@ -26,11 +26,12 @@ from alstrials.models.diagnostics import (
 from alstrials.models.lmm.design import build_design
 from alstrials.models.lmm.engine import evaluate, optimise, prepare
 from alstrials.models.lmm.inference import satterthwaite_parts, wald_table
+from alstrials.models.lmm.kenward_roger import kr_lmm
 from alstrials.models.lmm.result import LMMResult
 
 __all__ = ["fit_lmm"]
 
-_DF_METHODS = ("wald", "satterthwaite")
+_DF_METHODS = ("wald", "satterthwaite", "kenward-roger")
 
 
 def fit_lmm(
@@ -63,9 +64,11 @@ def fit_lmm(
         for a slope without intercept.
     reml : bool
         REML (default) or maximum likelihood.
-    df_method : {"wald", "satterthwaite"}
-        Inference for fixed effects and contrasts: normal reference (z), or t with
-        Satterthwaite's degrees of freedom (as lmerTest).
+    df_method : {"wald", "satterthwaite", "kenward-roger"}, default "wald"
+        Inference for fixed effects and contrasts: normal reference (z), t with
+        Satterthwaite's degrees of freedom (as lmerTest), or Kenward-Roger: the adjusted
+        covariance and KR df (as ``pbkrtest``/``emmeans`` with ``lmer.df="kenward-roger"``;
+        REML only; see :mod:`alstrials.models.kenward_roger`).
     level : float
         Confidence level of the intervals in ``fixed``.
     maxiter : int
@@ -116,6 +119,12 @@ def fit_lmm(
         raise DataValidationError(f"df_method must be one of {_DF_METHODS}, got {df_method!r}.")
     if not isinstance(reml, bool | np.bool_):
         raise DataValidationError(f"reml must be True or False, got {reml!r}.")
+    if df_method == "kenward-roger" and not reml:
+        raise DataValidationError(
+            "df_method='kenward-roger' is defined for REML fits (as pbkrtest); use reml=True."
+        )
+    if not 0 < level < 1:
+        raise DataValidationError(f"level must be in (0, 1), got {level}.")
     if not (isinstance(maxiter, int | np.integer) and maxiter >= 1):
         raise DataValidationError(f"maxiter must be a positive integer, got {maxiter!r}.")
     if not isinstance(group, str):
@@ -165,15 +174,37 @@ def fit_lmm(
         if df_method == "satterthwaite"
         else None
     )
-    fixed = wald_table(np.eye(p), fixed_names, ev.beta, vcov, level=level, satterthwaite=satt)
-
     G = sigma2 * ev.lam @ ev.lam.T
+    diag_theta = np.diag(ev.lam)
+    boundary = bool(np.any(diag_theta <= 1e-8))
+    kr = None
+    if df_method == "kenward-roger":
+        kr, why = kr_lmm(d, G, float(sigma2), vcov)
+        if kr is None or boundary:
+            msg = (
+                f"Kenward-Roger inference unavailable: {why}; df are NaN and standard errors "
+                "unadjusted"
+                if kr is None
+                else "Kenward-Roger with a random-effect variance on the boundary (0): the "
+                "adjustment assumes an interior estimate, so its SE and df are unreliable"
+            ) + "; simplify the random effects or use df_method='satterthwaite'."
+            problems = [*problems, msg]
+            warnings.warn(msg, ConvergenceWarning, stacklevel=2)
+    fixed = wald_table(
+        np.eye(p),
+        fixed_names,
+        ev.beta,
+        vcov,
+        level=level,
+        satterthwaite=satt,
+        kenward_roger=kr,
+        kr_failed=df_method == "kenward-roger" and kr is None,
+    )
+
     sd = np.sqrt(np.diag(G))
     with np.errstate(divide="ignore", invalid="ignore"):
         corr = G / np.outer(sd, sd)
     corr[np.arange(q), np.arange(q)] = 1.0
-    diag_theta = np.diag(ev.lam)
-    boundary = bool(np.any(diag_theta <= 1e-8))
 
     D = ev.lam @ ev.lam.T
     b = ev.u @ D.T  # b_i = D Z_i'V_i^{-1}(y_i - X_i beta)
@@ -220,4 +251,6 @@ def fit_lmm(
         fixed_spec=d.fixed_spec,
         random_spec=d.random_spec,
         satterthwaite=satt,
+        kenward_roger=kr,
+        level=level,
     )

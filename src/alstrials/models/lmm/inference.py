@@ -32,6 +32,7 @@ import pandas as pd
 from scipy import stats
 
 from alstrials.errors import DataValidationError
+from alstrials.models.kenward_roger import KRParts
 from alstrials.models.lmm.engine import Stats, deviance_full, evaluate
 
 __all__ = ["SatterthwaiteParts", "satterthwaite_parts", "contrast_matrix", "wald_table"]
@@ -176,20 +177,32 @@ def wald_table(
     *,
     level: float = 0.95,
     satterthwaite: SatterthwaiteParts | None = None,
+    kenward_roger: KRParts | None = None,
+    kr_failed: bool = False,
 ) -> pd.DataFrame:
     """Estimate, SE, statistic, p and confidence interval of ``L beta`` (one row per contrast).
 
     Columns ``estimate se z p ci_low ci_high`` for Wald/normal inference, or
-    ``estimate se df t p ci_low ci_high`` with Satterthwaite's t.
+    ``estimate se df t p ci_low ci_high`` with Satterthwaite's t, or with Kenward-Roger's
+    adjusted SE and df (``kenward_roger``; ``kr_failed``: KR was asked for but could not be
+    computed, df are NaN).
     """
     if not 0 < level < 1:
         raise DataValidationError(f"level must be in (0, 1), got {level}.")
     est = L @ beta
+    if kenward_roger is not None:
+        vcov = kenward_roger.vcov_adj
     se = np.sqrt(np.einsum("ri,ij,rj->r", L, vcov, L))
     with np.errstate(divide="ignore", invalid="ignore"):
         stat = est / se
     out = pd.DataFrame({"estimate": est, "se": se}, index=pd.Index(labels, name="term"))
-    if satterthwaite is None:
+    if kenward_roger is not None or kr_failed:
+        df = kenward_roger.df(L) if kenward_roger is not None else np.full(len(est), np.nan)
+        crit = stats.t.ppf(0.5 + level / 2, df)
+        out["df"] = df
+        out["t"] = stat
+        out["p"] = 2 * stats.t.sf(np.abs(stat), df)
+    elif satterthwaite is None:
         crit = stats.norm.ppf(0.5 + level / 2)
         out["z"] = stat
         out["p"] = 2 * stats.norm.sf(np.abs(stat))

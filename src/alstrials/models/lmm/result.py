@@ -20,6 +20,7 @@ import pandas as pd
 
 from alstrials._results import ResultMixin, convergence_note
 from alstrials.errors import DataValidationError
+from alstrials.models.kenward_roger import KRParts
 from alstrials.models.lmm.inference import SatterthwaiteParts, contrast_matrix, wald_table
 
 __all__ = ["LMMResult"]
@@ -33,7 +34,8 @@ class LMMResult(ResultMixin):
     ----------
     fixed : pandas.DataFrame
         Indexed by formulaic's term names; columns ``estimate se z p ci_low ci_high`` (Wald) or
-        ``estimate se df t p ci_low ci_high`` (``df_method="satterthwaite"``).
+        ``estimate se df t p ci_low ci_high`` (``df_method="satterthwaite"`` or
+        ``"kenward-roger"``; under Kenward-Roger ``se`` is the adjusted standard error).
     vcov : pandas.DataFrame
         ``sigma^2 (sum_i X_i'V_i^{-1}X_i)^{-1}`` at the estimates.
     random_cov, random_corr : pandas.DataFrame
@@ -94,6 +96,17 @@ class LMMResult(ResultMixin):
     fixed_spec: Any
     random_spec: Any
     satterthwaite: SatterthwaiteParts | None
+    kenward_roger: KRParts | None = None
+    level: float = 0.95
+
+    @property
+    def vcov_adjusted(self) -> pd.DataFrame | None:
+        """Kenward-Roger adjusted covariance of the fixed effects (``"kenward-roger"`` fits)."""
+        if self.kenward_roger is None:
+            return None
+        return pd.DataFrame(
+            self.kenward_roger.vcov_adj, index=self.vcov.index, columns=self.vcov.columns
+        )
 
     @property
     def beta(self) -> np.ndarray:
@@ -152,7 +165,7 @@ class LMMResult(ResultMixin):
         | pd.DataFrame
         | list[float],
         *,
-        level: float = 0.95,
+        level: float | None = None,
     ) -> pd.DataFrame:
         """Estimate, SE, test and confidence interval of linear combinations ``L beta``.
 
@@ -162,14 +175,14 @@ class LMMResult(ResultMixin):
             ``{term: weight}`` for one contrast, ``{label: {term: weight}}`` for several, a row
             vector of length ``p`` or an ``(r, p)`` matrix in the order of :attr:`fixed`, or a
             DataFrame with terms as columns.
-        level : float
-            Confidence level of the interval.
+        level : float, optional
+            Confidence level of the interval (default: the fit's ``level``).
 
         Returns
         -------
         pandas.DataFrame
-            One row per contrast; columns as in :attr:`fixed` (Satterthwaite df and t when the
-            model was fitted with ``df_method="satterthwaite"``).
+            One row per contrast; columns as in :attr:`fixed` (Satterthwaite or Kenward-Roger
+            df and t when the model was fitted with that ``df_method``).
 
         Examples
         --------
@@ -184,8 +197,10 @@ class LMMResult(ResultMixin):
             labels,
             self.beta,
             self.vcov.to_numpy(),
-            level=level,
+            level=self.level if level is None else level,
             satterthwaite=self.satterthwaite,
+            kenward_roger=self.kenward_roger,
+            kr_failed=self.df_method == "kenward-roger" and self.kenward_roger is None,
         )
 
     def predict(self, newdata: pd.DataFrame, include_random: bool = True) -> pd.Series:

@@ -44,10 +44,12 @@ Inference
 ---------
 :math:`\widehat{\mathrm{Var}}(\hat\beta) = A^{-1}` (model based, as ``nlme``). By default Wald
 t statistics with the residual degrees of freedom :math:`N - p` (as ``nlme::gls``);
-``inference="satterthwaite"`` uses, for each contrast :math:`l`, the df
+``df_method="satterthwaite"`` uses, for each contrast :math:`l`, the df
 :math:`2 (l^\top A^{-1} l)^2 / (g^\top H^{-1} g)` with :math:`g = \partial (l^\top A^{-1}
 l)/\partial\theta` and :math:`H` the observed information of :math:`\theta` (Satterthwaite
-1946; as ``lmerTest``); ``inference="z"`` gives normal-theory Wald tests. The arm effect at
+1946; as ``lmerTest``); ``df_method="kenward-roger"`` uses the Kenward-Roger (1997) adjusted
+covariance and df (:mod:`alstrials.models.kenward_roger`); ``df_method="wald"`` gives
+normal-theory Wald tests (``inference=`` is the older name of ``df_method``). The arm effect at
 visit :math:`v` is :math:`\beta_{arm} + \beta_{v:arm}` (non-reference minus reference arm).
 
 References
@@ -66,7 +68,8 @@ Modules
 -------
 ``design`` (data checks and the design matrix), ``likelihood`` (missingness patterns, the
 profiled REML/ML likelihood and its gradient, starting values), ``inference`` (Wald tables and
-Satterthwaite df), ``result`` (:class:`MMRMResult`) and ``fit`` (:func:`fit_mmrm`).
+Satterthwaite df), ``kenward_roger`` (KR pieces from the pattern cross-products), ``result``
+(:class:`MMRMResult`) and ``fit`` (:func:`fit_mmrm`).
 """
 
 # the public API is __all__; the private helpers (``as`` re-exports) serve the likelihood tests

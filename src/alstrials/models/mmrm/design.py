@@ -143,6 +143,13 @@ class _Design:
     visit_pos: np.ndarray
     visit_levels: list
     arm_levels: list  # reference first
+    covariate_columns: dict  # covariate column name -> value on emmeans' reference grid
+
+    def covariate_grid(self) -> dict:
+        """Covariate columns of the design at emmeans' default reference grid: numeric
+        covariates at their mean over the rows used, a factor's dummies at 1/levels (equal
+        weights over its levels)."""
+        return dict(self.covariate_columns)
 
     @property
     def n_visits(self) -> int:
@@ -183,15 +190,19 @@ def _build_design(
     visit_pos = frame[visit].map({v: i for i, v in enumerate(visit_levels)}).to_numpy(int)
     cols: list[np.ndarray] = [np.ones(len(frame))]
     names: list = ["Intercept"]
+    grid: dict = {}
     for c in covariates:
         numeric = pd.to_numeric(frame[c], errors="coerce")
         if pd.api.types.is_bool_dtype(frame[c]) or numeric.isna().any():
-            for lvl in _levels(frame[c])[1:]:
+            levels = _levels(frame[c])
+            for lvl in levels[1:]:
                 cols.append((frame[c] == lvl).to_numpy(float))
                 names.append(f"{c}[T.{lvl}]")
+                grid[names[-1]] = 1.0 / len(levels)
         else:
             cols.append(numeric.to_numpy(float))
             names.append(c)
+            grid[c] = float(cols[-1].mean())
     vis = {v: (visit_pos == j).astype(float) for j, v in enumerate(visit_levels)}
     arms = {a: (frame[arm] == a).to_numpy(float) for a in others}
     for v in visit_levels[1:]:
@@ -224,4 +235,5 @@ def _build_design(
         visit_pos=visit_pos,
         visit_levels=visit_levels,
         arm_levels=arm_levels,
+        covariate_columns=grid,
     )

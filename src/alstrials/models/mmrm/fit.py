@@ -1,9 +1,9 @@
 """``fit_mmrm``: fit a mixed model for repeated measures by REML or ML.
 
 Validates the options, builds the design, maximises the profiled likelihood with BFGS and
-assembles the :class:`MMRMResult` (fixed effects, per-visit arm effects with t, Satterthwaite or
-z inference, covariance, information criteria). The model is stated in
-:mod:`alstrials.models.mmrm`.
+assembles the :class:`MMRMResult` (fixed effects, per-visit arm effects with residual-df t,
+Satterthwaite, Kenward-Roger or z inference, covariance, information criteria). The model is
+stated in :mod:`alstrials.models.mmrm`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import linalg, optimize
 
-from alstrials.errors import ConvergenceWarning
+from alstrials.errors import ConvergenceWarning, DataValidationError
 from alstrials.models.covstruct import CovStruct, parse_covariance
 from alstrials.models.diagnostics import (
     check_residual_variation,
@@ -22,7 +22,14 @@ from alstrials.models.diagnostics import (
     warn_problems,
 )
 from alstrials.models.mmrm.design import _arm_reference, _build_design, _prepare_frame
-from alstrials.models.mmrm.inference import _information, _satterthwaite, _table
+from alstrials.models.mmrm.inference import (
+    _LEGACY,
+    DF_METHODS,
+    _information,
+    _MMRMInference,
+    _satterthwaite_parts,
+)
+from alstrials.models.mmrm.kenward_roger import _kr_mmrm
 from alstrials.models.mmrm.likelihood import _Objective, _patterns, _start_covariance
 from alstrials.models.mmrm.result import MMRMResult
 
@@ -40,7 +47,9 @@ def fit_mmrm(
     reml: bool = True,
     *,
     arm_reference: object = None,
-    inference: str = "t",
+    df_method: str | None = None,
+    inference: str | None = None,
+    kr_information: str = "observed",
     level: float = 0.95,
     maxiter: int = 500,
 ) -> MMRMResult:
@@ -61,9 +70,20 @@ def fit_mmrm(
         REML (True) or maximum likelihood.
     arm_reference : optional
         Reference arm; default ``"placebo"`` if present, else the first sorted level.
-    inference : {"t", "satterthwaite", "z"}, default "t"
-        Wald t tests with the residual df :math:`N - p` (as ``nlme::gls``), t tests with
-        Satterthwaite df per coefficient and contrast (as ``lmerTest``), or z tests.
+    df_method : {"residual", "satterthwaite", "kenward-roger", "wald"}, default "residual"
+        Inference for coefficients, per-visit effects and later contrasts (LS means):
+        Wald t tests with the residual df :math:`N - p` (as ``nlme::gls``); t tests with
+        Satterthwaite df per coefficient and contrast (as ``lmerTest``, SAS
+        ``DDFM=SATTERTH``); Kenward-Roger (SAS ``DDFM=KR``): standard errors from the adjusted
+        covariance :math:`\\Phi_A` and KR df (REML only); or normal-theory z tests. For a
+        primary analysis of a small trial prefer ``"kenward-roger"``.
+    inference : {"t", "satterthwaite", "z"}, optional
+        Older name of ``df_method`` (``"t"`` = ``"residual"``, ``"z"`` = ``"wald"``), kept
+        working; give one of the two.
+    kr_information : {"observed", "expected"}, default "observed"
+        Kenward-Roger only: covariance of the covariance parameters from the observed
+        information (SAS ``PROC MIXED``'s default, R ``mmrm``) or the expected information
+        (``pbkrtest``).
     level : float, default 0.95
         Confidence level of the intervals.
     maxiter : int, default 500
@@ -110,9 +130,16 @@ def fit_mmrm(
     """
     covariates = (covariates,) if isinstance(covariates, str) else tuple(covariates)
     kind = parse_covariance(covariance)
-    if inference not in ("t", "satterthwaite", "z"):
-        raise ValueError(
-            f"inference={inference!r}: use 't' (residual df, as nlme), 'satterthwaite' or 'z'"
+    df_method = _resolve_df_method(df_method, inference)
+    if kr_information not in ("observed", "expected"):
+        raise DataValidationError(
+            f"kr_information={kr_information!r}: use 'observed' (as SAS) or 'expected' "
+            "(as pbkrtest)"
+        )
+    if df_method == "kenward-roger" and not reml:
+        raise DataValidationError(
+            "df_method='kenward-roger' is defined for REML fits (as SAS and pbkrtest); "
+            "use reml=True or another df_method"
         )
     if not 0.0 < level < 1.0:
         raise ValueError(f"level={level!r} must be strictly between 0 and 1, e.g. 0.95")
@@ -173,15 +200,13 @@ def fit_mmrm(
     beta = parts.beta.copy()
     beta[0] += design.centre  # column 0 is the intercept
     vcov = linalg.cho_solve(parts.a_factor, np.eye(p))
-    se = np.sqrt(np.diag(vcov))
     df_res = n_obs - p
     names = pd.Index(design.names, name="term")
     contrasts, labels, comps = design.arm_contrasts()
-    df_fixed: object = df_res
-    df_effects: object = df_res
-    if inference == "satterthwaite":
-        df_all = _satterthwaite(objective, theta, np.vstack([np.eye(p), contrasts]), vcov, hess)
-        if np.isnan(df_all).any():
+    satt = kr = None
+    if df_method == "satterthwaite":
+        satt = _satterthwaite_parts(objective, theta, hess)
+        if satt is None:
             warnings.warn(
                 "Satterthwaite df unavailable: the information matrix of the covariance "
                 "parameters is not positive definite (a boundary or non-converged fit); df are "
@@ -189,11 +214,20 @@ def fit_mmrm(
                 ConvergenceWarning,
                 stacklevel=2,
             )
-        df_fixed, df_effects = df_all[:p], df_all[p:]
-    fixed = _table(beta, se, names, inference, df_fixed, level)
-    eff_est = contrasts @ beta
-    eff_se = np.sqrt(np.einsum("ik,kl,il->i", contrasts, vcov, contrasts))
-    effects = _table(eff_est, eff_se, pd.Index(labels, name=visit), inference, df_effects, level)
+    elif df_method == "kenward-roger":
+        h = hess if hess is not None else _information(objective, theta)
+        kr, why = _kr_mmrm(objective, theta, vcov, kr_information, h)
+        if kr is None:
+            msg = (
+                f"Kenward-Roger inference unavailable: {why}; df are NaN and standard errors "
+                "unadjusted. Use df_method='residual' or a simpler covariance structure."
+            )
+            problems.append(msg)
+            warnings.warn(msg, ConvergenceWarning, stacklevel=2)
+            converged = False
+    engine = _MMRMInference(df_method, vcov, df_res, satt, kr)
+    fixed = engine.table(np.eye(p), beta, names, level)
+    effects = engine.table(contrasts, beta, pd.Index(labels, name=visit), level)
     effects.insert(0, "comparison", comps)
 
     n_cov = cov.n_params
@@ -205,12 +239,14 @@ def fit_mmrm(
         outcome=outcome,
         structure=kind.value,
         reml=reml,
-        inference=inference,
+        inference={v: k for k, v in _LEGACY.items()}.get(df_method, df_method),
+        df_method=df_method,
         fixed=fixed,
         effects=effects,
         covariance=pd.DataFrame(parts.sigma, index=visit_index, columns=visit_index),
         cov_params=cov.natural(theta),
         vcov=pd.DataFrame(vcov, index=names, columns=names),
+        vcov_adjusted=None if kr is None else pd.DataFrame(kr.vcov_adj, index=names, columns=names),
         loglik=loglik,
         aic=-2.0 * loglik + 2.0 * df_loglik,
         bic=-2.0 * loglik + np.log(n_bic) * df_loglik,
@@ -227,7 +263,32 @@ def fit_mmrm(
         n_iter=int(res.nit),
         message=message,
         problems=tuple(problems),
+        level=level,
+        visit_column=visit,
+        arm_column=arm,
+        covariate_grid=design.covariate_grid(),
+        engine=engine,
     )
+
+
+def _resolve_df_method(df_method: str | None, inference: str | None) -> str:
+    if inference is not None:
+        if inference not in _LEGACY:
+            raise ValueError(
+                f"inference={inference!r}: use 't' (residual df, as nlme), 'satterthwaite' or "
+                "'z'; or df_method= with one of " + str(DF_METHODS)
+            )
+        legacy = _LEGACY[inference]
+        if df_method is not None and df_method != legacy:
+            raise DataValidationError(
+                f"inference={inference!r} and df_method={df_method!r} disagree; give only df_method"
+            )
+        return legacy
+    if df_method is None:
+        return "residual"
+    if df_method not in DF_METHODS:
+        raise DataValidationError(f"df_method={df_method!r}: use one of {DF_METHODS}")
+    return df_method
 
 
 def _unidentified_pairs(patterns: list, visits: list) -> list[str]:

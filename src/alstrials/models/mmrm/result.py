@@ -7,12 +7,16 @@ fixed effects and the arm effects in one DataFrame.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from alstrials._results import ResultMixin, convergence_note
 from alstrials.models.diagnostics import annotate_summary
+from alstrials.models.lmm.inference import contrast_matrix
+from alstrials.models.mmrm.inference import _MMRMInference
 
 __all__ = ["MMRMResult"]
 
@@ -26,7 +30,8 @@ class MMRMResult(ResultMixin):
     effects : DataFrame
         Indexed by visit: the arm difference (``comparison`` = non-reference minus reference
         arm) with columns ``comparison estimate se df t p ci_low ci_high`` (``z`` and no ``df``
-        when ``inference="z"``).
+        when ``df_method="wald"``). Under ``"kenward-roger"`` ``se`` is the Kenward-Roger
+        adjusted standard error and ``df`` the KR df.
     fixed : DataFrame
         Indexed by term (``Intercept``, covariates, ``visit[T.v]``, ``arm[T.a]``,
         ``visit[T.v]:arm[T.a]``), same statistic columns.
@@ -36,6 +41,11 @@ class MMRMResult(ResultMixin):
         The structure's parameters on their natural scale (sds, correlation).
     vcov : DataFrame
         Model-based covariance of the fixed effects.
+    vcov_adjusted : DataFrame or None
+        Kenward-Roger adjusted covariance :math:`\\Phi_A` (``df_method="kenward-roger"``).
+    df_method, inference : str
+        The df method (``"residual"``, ``"satterthwaite"``, ``"kenward-roger"``, ``"wald"``)
+        and its older name (``"t"``, ``"satterthwaite"``, ``"kenward-roger"``, ``"z"``).
     loglik, aic, bic : float
         REML or ML log-likelihood as fitted (``nlme`` conventions; BIC uses :math:`N-p`
         observations under REML), and the criteria with ``df_loglik`` parameters.
@@ -51,11 +61,13 @@ class MMRMResult(ResultMixin):
     structure: str
     reml: bool
     inference: str
+    df_method: str
     fixed: pd.DataFrame
     effects: pd.DataFrame
     covariance: pd.DataFrame
     cov_params: dict
     vcov: pd.DataFrame
+    vcov_adjusted: pd.DataFrame | None
     loglik: float
     aic: float
     bic: float
@@ -72,6 +84,39 @@ class MMRMResult(ResultMixin):
     n_iter: int
     message: str
     problems: tuple[str, ...] = ()
+    level: float = 0.95
+    visit_column: str = "visit"
+    arm_column: str = "arm"
+    covariate_grid: dict | None = None
+    engine: _MMRMInference | None = None
+
+    @property
+    def beta(self) -> np.ndarray:
+        """Fixed-effects estimates in the order of :attr:`fixed`."""
+        return self.fixed["estimate"].to_numpy()
+
+    def contrast(
+        self,
+        L: Mapping[str, float]
+        | Mapping[str, Mapping[str, float]]
+        | np.ndarray
+        | pd.DataFrame
+        | list[float],
+        *,
+        level: float | None = None,
+    ) -> pd.DataFrame:
+        """Estimate, SE, df, test and interval of linear combinations ``L beta``, with the
+        fit's ``df_method`` (Kenward-Roger: adjusted SE and KR df).
+
+        ``L`` as in :meth:`alstrials.models.lmm.LMMResult.contrast`: ``{term: weight}``,
+        ``{label: {term: weight}}``, an array with one row per contrast, or a DataFrame with
+        terms as columns.
+        """
+        if self.engine is None:
+            raise ValueError("this MMRMResult was built without its inference engine")
+        mat, labels = contrast_matrix(L, [str(t) for t in self.fixed.index])
+        lvl = self.level if level is None else level
+        return self.engine.table(mat, self.beta, pd.Index(labels, name="term"), lvl)
 
     def summary(self) -> pd.DataFrame:
         """Fixed effects and per-visit arm effects in one table (index: section, term)."""
