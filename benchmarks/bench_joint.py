@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import resource
 import shutil
+import subprocess
 import time
 import warnings
 from pathlib import Path
@@ -53,7 +54,14 @@ def main() -> int:
     ap.add_argument("--skip-large", action="store_true", help="skip the 10,000-subject case")
     args = ap.parse_args()
     warnings.simplefilter("error")  # a benchmark of a failed fit is no benchmark
-    has_r = shutil.which("Rscript") is not None
+    has_jm = (
+        shutil.which("Rscript") is not None
+        and subprocess.run(
+            ["Rscript", "-e", "quit(status = !requireNamespace('JM', quietly = TRUE))"],
+            capture_output=True,
+        ).returncode
+        == 0
+    )
     rows = []
 
     aids = pd.read_csv(REF / "aids_long.csv")
@@ -124,7 +132,7 @@ def main() -> int:
             rows.append((f"one marker ({n:,})", t, 30.0 if n == 10000 else None, None, fit))
 
     print(
-        f"R JM: {'found (not run by this script)' if has_r else 'not installed'}; ratios use "
+        f"R JM: {'installed (not run by this script)' if has_jm else 'not installed'}; ratios use "
         "the R JM times recorded for this kind of machine"
     )
     print(

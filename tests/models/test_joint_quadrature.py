@@ -39,7 +39,7 @@ def test_hermite_grid_shape_and_product():
 @given(
     lo=st.floats(0, 10),
     width=st.floats(1e-3, 10),
-    rate=st.floats(-1, 1),
+    rate=st.floats(-1, 1, allow_subnormal=False),  # expm1(r w)/r loses a subnormal r
 )
 def test_legendre_integrates_exponentials(lo, width, rate):
     up = lo + width

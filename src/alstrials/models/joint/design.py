@@ -26,8 +26,11 @@ subject's first row of any marker) with the time column replaced.
 
 Cumulative hazards ``int_0^T h_ic(s) ds`` use Gauss-Legendre nodes on the pieces of
 ``[0, T_i]`` cut at the integration breaks: the union of every cause's piecewise and spline
-knots (or, with only Weibull baselines, JM's default quantile knots). Knots and follow-up
-times that differ only by rounding are merged first (:mod:`alstrials.models.ties`).
+knots (or, with only Weibull baselines, JM's default quantile knots). With a Weibull
+baseline, whose hazard ``kappa s^(kappa-1)`` is singular (or not smooth) at 0, the first piece
+``[0, k_1]`` uses the graded rule ``s = k_1 u^3`` (:func:`~.quadrature.graded_legendre`).
+Knots and follow-up times that differ only by rounding are merged first
+(:mod:`alstrials.models.ties`).
 
 References
 ----------
@@ -50,7 +53,7 @@ from numpy.polynomial.legendre import leggauss
 from alstrials.errors import DataValidationError
 from alstrials.models.joint.baselines import BaselineSpec, BoundBaseline, bind_baseline
 from alstrials.models.joint.data import SurvivalTable, marker_frames
-from alstrials.models.joint.quadrature import legendre_on_intervals
+from alstrials.models.joint.quadrature import graded_legendre, legendre_on_intervals
 from alstrials.models.joint.spec import ModelSpec
 from alstrials.models.ties import merge_close_times
 
@@ -303,6 +306,9 @@ def build_design(
     upper = np.minimum(breaks[1:][None, :], T[:, None])
     si, qi = np.nonzero(upper > lower)
     nodes, weights = legendre_on_intervals(lower[si, qi], upper[si, qi], gl_points)
+    if any(b.kind == "weibull" for b in bspecs):  # s^(kappa-1) at 0: a graded first piece
+        first = qi == 0
+        nodes[first], weights[first] = graded_legendre(upper[si, qi][first], gl_points)
     node_subject = np.repeat(si, gl_points)
     node_time = nodes.ravel()
     log_node_weight = np.log(weights.ravel())

@@ -20,7 +20,7 @@ Rizopoulos, D. (2012). *Joint Models for Longitudinal and Time-to-Event Data*. C
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -402,7 +402,13 @@ def _separation(opt: Optimum, vcov: np.ndarray, design: JointDesign, layout: Lay
     return out or _monotone_combination(opt, vcov, design, layout, loglik)
 
 
-def _monotone_combination(opt, vcov, design, layout, loglik) -> list[str]:  # noqa: ANN001
+def _monotone_combination(
+    opt: Optimum,
+    vcov: np.ndarray,
+    design: JointDesign,
+    layout: Layout,
+    loglik: Callable[[np.ndarray], float],
+) -> list[str]:
     """Monotone likelihood along the least determined combination of a cause's survival
     parameters, baseline included (e.g. a single event in one group: its baseline hazard
     falls to 0 while the group's log hazard ratio rises, and neither alone is monotone)."""
@@ -417,15 +423,18 @@ def _monotone_combination(opt, vcov, design, layout, loglik) -> list[str]:  # no
         mu, V = np.linalg.eigh(sub / np.outer(sd, sd))
         direction = sd * V[:, -1]  # the direction of largest variance, correlation scale
 
-        def along(t: np.ndarray, direction: np.ndarray = direction, idx: np.ndarray = idx) -> float:
-            th = opt.theta.copy()
-            th[idx] += t[0] * direction
-            return loglik(th)
-
         who = f" of cause {cs.name!r}" if design.spec.competing else ""
         for sign in (1.0, -1.0):
+
+            def along(
+                t: np.ndarray, d: np.ndarray = sign * direction, idx: np.ndarray = idx
+            ) -> float:
+                th = opt.theta.copy()
+                th[idx] += t[0] * d
+                return loglik(th)
+
             if monotone_directions(
-                lambda t, sign=sign: along(sign * t),
+                along,
                 np.zeros(1),
                 np.sqrt(mu[-1:]),
                 [0],
