@@ -26,6 +26,7 @@ time-to-event data. *Journal of Statistical Software*, 35(9), 1-33.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 from scipy.interpolate import BSpline
@@ -144,8 +145,8 @@ class BoundBaseline:
             gT = np.column_stack([np.ones_like(self.log_T), 1 + kappa * self.log_T])
             gs = np.column_stack([np.ones_like(self.log_s), 1 + kappa * self.log_s])
             return hT, gT, hs, gs
-        assert self.basis_T is not None and self.basis_s is not None
-        return self.basis_T @ theta, self.basis_T, self.basis_s @ theta, self.basis_s
+        bT, bs = cast(np.ndarray, self.basis_T), cast(np.ndarray, self.basis_s)  # bound
+        return bT @ theta, bT, bs @ theta, bs
 
 
 def bind_baseline(spec: BaselineSpec, T: np.ndarray, s: np.ndarray) -> BoundBaseline:
