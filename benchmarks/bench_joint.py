@@ -21,27 +21,17 @@ import argparse
 import resource
 import shutil
 import subprocess
-import time
 import warnings
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
+from bench_mmrm import best_of  # this folder: the shared timing helper
 
 from alstrials.models.joint import fit_joint
 from alstrials.models.joint.simulate import simulate_joint, simulate_joint_competing
 
 REF = Path(__file__).parents[1] / "tests" / "reference"
 R_JM_SECONDS = {"aids": 10.8, "pbc2": 10.4}  # issue 10, measured with JM 1.5-2 on this kind
-
-
-def _best(fn, repeat: int) -> tuple[float, object]:
-    best, out = np.inf, None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t)
-    return best, out
 
 
 def _rss_gb() -> float:
@@ -66,7 +56,8 @@ def main() -> int:
 
     aids = pd.read_csv(REF / "aids_long.csv")
     aids_s = aids.drop_duplicates("patient")[["patient", "Time", "death", "drug"]]
-    t, fit = _best(
+    t, fit = best_of(
+        args.repeat,
         lambda: fit_joint(
             aids,
             aids_s,
@@ -78,13 +69,13 @@ def main() -> int:
             "Time",
             "death",
         ),
-        args.repeat,
     )
     rows.append(("aids value (467)", t, 0.5, R_JM_SECONDS["aids"], fit))
 
     pbc = pd.read_csv(REF / "jm" / "pbc2_long.csv")
     pbc_s = pbc.drop_duplicates("id")[["id", "years", "status2", "drug"]]
-    t, fit = _best(
+    t, fit = best_of(
+        args.repeat,
         lambda: fit_joint(
             pbc,
             pbc_s,
@@ -97,12 +88,12 @@ def main() -> int:
             "status2",
             association="value+slope",
         ),
-        args.repeat,
     )
     rows.append(("pbc2 value+slope (312)", t, 1.0, R_JM_SECONDS["pbc2"], fit))
 
     long, surv = simulate_joint_competing(n=500, seed=1)
-    t, fit = _best(
+    t, fit = best_of(
+        1,
         lambda: fit_joint(
             long,
             surv,
@@ -116,18 +107,17 @@ def main() -> int:
             cause="cause",
             baseline="weibull",
         ),
-        1,
     )
     rows.append(("2 markers x 2 causes (500)", t, 30.0, None, fit))
 
     if not args.skip_large:
         for n in (2500, 5000, 10000):
             long, surv = simulate_joint(n=n, seed=1)
-            t, fit = _best(
+            t, fit = best_of(
+                1,
                 lambda long=long, surv=surv: fit_joint(
                     long, surv, "y ~ time", "~ time", "id", "time", "~ x", "T", "event"
                 ),
-                1,
             )
             rows.append((f"one marker ({n:,})", t, 30.0 if n == 10000 else None, None, fit))
 

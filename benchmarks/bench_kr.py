@@ -22,15 +22,11 @@ Run: python benchmarks/bench_kr.py [--subjects 1000] [--repeat 3] [--seed 1]
 from __future__ import annotations
 
 import argparse
-import json
-import shutil
-import subprocess
-import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from bench_mmrm import best_of, run_r  # this folder: the shared timing and R runner
 from scipy import linalg
 
 from alstrials.models.lmm import fit_lmm
@@ -82,30 +78,6 @@ def simulate(n: int, rng: np.random.Generator) -> pd.DataFrame:
     )
 
 
-def best_of(repeat: int, fn):  # noqa: ANN001, ANN201
-    best, out = np.inf, None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, out
-
-
-def run_r(data: pd.DataFrame, repeat: int) -> dict | None:
-    rscript = shutil.which("Rscript")
-    if rscript is None:
-        return None
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "data.csv"
-        data.to_csv(path, index=False)
-        code = Path(tmp) / "kr.R"
-        code.write_text(R_SCRIPT)
-        res = subprocess.run(
-            [rscript, str(code), str(path), str(repeat)], capture_output=True, text=True, check=True
-        )
-    return json.loads(res.stdout)
-
-
 def kr_step(data: pd.DataFrame) -> float:
     """Seconds for the Kenward-Roger step alone on the fitted UN MMRM."""
     from alstrials.models import mmrm as m
@@ -154,7 +126,7 @@ def main() -> None:
             data, "chg ~ base + months * arm", "id", "~months", df_method="kenward-roger"
         ),
     )
-    r = run_r(data, args.repeat)
+    r = run_r(R_SCRIPT, data, args.repeat)
     if r is None:
         print(f"LMM slope: alstrials {t_lmm:6.3f} s   (Rscript not found: no pbkrtest timing)")
     else:

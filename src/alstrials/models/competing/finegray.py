@@ -42,7 +42,7 @@ from formulaic import model_matrix
 from scipy import stats
 
 from alstrials._results import ResultMixin, convergence_note
-from alstrials.errors import ConvergenceWarning, DataValidationError, DataWarning
+from alstrials.errors import ConvergenceWarning, DataValidationError
 from alstrials.models.competing import fg_engine as engine
 from alstrials.models.competing._data import competing_data
 from alstrials.models.diagnostics import (
@@ -52,7 +52,7 @@ from alstrials.models.diagnostics import (
     monotone_directions,
 )
 from alstrials.models.formula import check_formula
-from alstrials.models.survival._data import group_codes, require_columns
+from alstrials.models.survival._data import drop_incomplete_rows, group_codes, require_columns
 
 __all__ = ["fit_fine_gray", "FineGrayResult"]
 
@@ -235,19 +235,9 @@ def fit_fine_gray(
             column=status,
         )
     x_frame, spec, rhs = _design(data, formula)
-    kept = data.loc[x_frame.index]
-    key_na = kept[[duration, *([cengroup] if cengroup else [])]].isna().any(axis=1).to_numpy()
-    n_dropped = len(data) - len(kept) + int(key_na.sum())
-    if n_dropped:
-        warnings.warn(
-            f"{n_dropped} row(s) with missing values in the model's columns were dropped; "
-            "use data[data[cols].isna().any(axis=1)] to look at them.",
-            DataWarning,
-            stacklevel=2,
-        )
-        kept, x_frame = kept.loc[~key_na], x_frame.loc[~key_na]
-    if len(kept) == 0:
-        raise DataValidationError("no rows left after dropping missing values")
+    kept, x_frame = drop_incomplete_rows(
+        data, x_frame, [duration, *([cengroup] if cengroup else [])]
+    )
     cd = competing_data(kept, duration, status, censored, stacklevel=3)
     cause_code = next((k + 1 for k, c in enumerate(cd.causes) if c == cause), 0)
     kind = np.where(cd.code == 0, 0, np.where(cd.code == cause_code, 1, 2))

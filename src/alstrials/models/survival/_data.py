@@ -6,14 +6,22 @@ offending row, and saying what would fix it.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-from alstrials.errors import DataValidationError
+from alstrials.errors import DataValidationError, DataWarning
 
-__all__ = ["require_columns", "as_times", "as_events", "group_codes", "as_names"]
+__all__ = [
+    "drop_incomplete_rows",
+    "require_columns",
+    "as_times",
+    "as_events",
+    "group_codes",
+    "as_names",
+]
 
 
 def as_names(value: str | Sequence[str] | None) -> list[str]:
@@ -92,3 +100,25 @@ def group_codes(data: pd.DataFrame, columns: Sequence[str]) -> tuple[np.ndarray,
         keys = data[list(columns)].astype(str).agg(", ".join, axis=1)
     codes, uniques = pd.factorize(keys, sort=True)
     return codes.astype(np.int64), [str(u) for u in uniques]
+
+
+def drop_incomplete_rows(
+    data: pd.DataFrame, x_frame: pd.DataFrame, needed: Sequence[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows of ``data`` that the model matrix ``x_frame`` kept and that have every column
+    of ``needed``, with the matching rows of ``x_frame``; the rows set aside are counted in a
+    :class:`~alstrials.errors.DataWarning` (pointing at the caller's caller, the user's fit)."""
+    kept = data.loc[x_frame.index]
+    key_na = kept[list(needed)].isna().any(axis=1).to_numpy()
+    n_dropped = len(data) - len(kept) + int(key_na.sum())
+    if n_dropped:
+        warnings.warn(
+            f"{n_dropped} row(s) with missing values in the model's columns were dropped; "
+            "use data[data[cols].isna().any(axis=1)] to look at them.",
+            DataWarning,
+            stacklevel=3,
+        )
+        kept, x_frame = kept.loc[~key_na], x_frame.loc[~key_na]
+    if len(kept) == 0:
+        raise DataValidationError("no rows left after dropping missing values")
+    return kept, x_frame

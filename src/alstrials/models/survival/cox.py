@@ -35,7 +35,7 @@ from formulaic import model_matrix
 from scipy import stats
 
 from alstrials._results import ResultMixin, convergence_note
-from alstrials.errors import ConvergenceWarning, DataValidationError, DataWarning
+from alstrials.errors import ConvergenceWarning, DataValidationError
 from alstrials.models.diagnostics import (
     annotate_summary,
     check_full_rank,
@@ -48,6 +48,7 @@ from alstrials.models.survival._data import (
     as_events,
     as_names,
     as_times,
+    drop_incomplete_rows,
     group_codes,
     require_columns,
 )
@@ -332,19 +333,7 @@ def fit_cox(
     x_frame = _drop_intercept(pd.DataFrame(mm))
     if x_frame.shape[1] == 0:
         raise ValueError(f"formula {formula!r} produced no covariate columns")
-    kept = data.loc[x_frame.index]
-    key_na = kept[needed].isna().any(axis=1).to_numpy()
-    n_dropped = len(data) - len(kept) + int(key_na.sum())
-    if n_dropped:
-        warnings.warn(
-            f"{n_dropped} row(s) with missing values in the model's columns were dropped; "
-            "use data[data[cols].isna().any(axis=1)] to look at them.",
-            DataWarning,
-            stacklevel=2,
-        )
-        kept, x_frame = kept.loc[~key_na], x_frame.loc[~key_na]
-    if len(kept) == 0:
-        raise DataValidationError("no rows left after dropping missing values")
+    kept, x_frame = drop_incomplete_rows(data, x_frame, needed)
     stop = as_times(kept, duration, allow_negative=start is not None)
     ev = as_events(kept, event)
     # times equal up to rounding are one time (R's timefix; alstrials.models.ties)
