@@ -51,18 +51,20 @@ def _lmm_start(y, X, Z, subj) -> tuple[np.ndarray, float, np.ndarray]:
     beta, *_ = np.linalg.lstsq(X, y, rcond=None)
     resid = y - X @ beta
     q = Z.shape[1]
-    coefs, ss, dof = [], 0.0, 0
-    bounds = np.flatnonzero(np.r_[True, np.diff(subj) != 0, True])
-    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
-        Zi, ri = Z[a:b], resid[a:b]
-        if b - a > q and np.linalg.matrix_rank(Zi) == q:
-            ci, *_ = np.linalg.lstsq(Zi, ri, rcond=None)
-            coefs.append(ci)
-            ss += float(np.sum((ri - Zi @ ci) ** 2))
-            dof += b - a - q
+    st = np.flatnonzero(np.r_[True, np.diff(subj) != 0])
+    size = np.diff(np.r_[st, len(subj)])
+    # per-subject least squares of the residuals on Z, from the normal equations
+    ZtZ = np.add.reduceat(Z[:, :, None] * Z[:, None, :], st, axis=0)
+    Ztr = np.add.reduceat(Z * resid[:, None], st, axis=0)
+    rss0 = np.add.reduceat(resid**2, st)
+    w = np.linalg.eigvalsh(ZtZ)
+    ok = (size > q) & (w[:, 0] > 1e-10 * np.maximum(w[:, -1], 1e-300))
+    coefs = np.linalg.solve(ZtZ[ok], Ztr[ok][:, :, None])[:, :, 0]
+    ss = float(np.sum(np.maximum(rss0[ok] - np.einsum("iq,iq->i", coefs, Ztr[ok]), 0.0)))
+    dof = int(np.sum(size[ok] - q))
     sigma = float(np.sqrt(ss / dof)) if dof > 0 else float(np.std(resid)) / 2
     if len(coefs) > q + 1:
-        D = np.atleast_2d(np.cov(np.asarray(coefs), rowvar=False))
+        D = np.atleast_2d(np.cov(coefs, rowvar=False))
     else:
         D = np.eye(q) * max(float(np.var(resid)) - sigma**2, 0.1 * sigma**2)
     w, v = np.linalg.eigh(0.5 * (D + D.T))
