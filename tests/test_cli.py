@@ -131,7 +131,7 @@ def test_power_slope_prints_answer_and_inputs(capsys) -> None:  # noqa: ANN001
         == 0
     )
     text = capsys.readouterr().out
-    assert "n_per_group" in text and "sig2_slope" in text
+    assert "n per arm: 97 (exact 96.70)" in text and "--sig2-slope" in text
 
 
 def test_power_simulate_writes_table_and_curve(tmp_path) -> None:  # noqa: ANN001

@@ -297,7 +297,7 @@ def test_arms_flag_declares_the_reference_arm(dose_folder, tmp_path, capsys) -> 
 def test_arms_flag_reaches_run(dose_folder, tmp_path, monkeypatch) -> None:  # noqa: ANN001
     seen = {}
 
-    def fake_run_folder(folder, trial, out, *, source, progress):  # noqa: ANN001, ANN202
+    def fake_run_folder(folder, trial, out, *, source, progress, **options):  # noqa: ANN001, ANN202
         seen.update(arms=trial.arms, source=source)
         return []
 

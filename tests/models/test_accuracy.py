@@ -18,7 +18,8 @@ R_LR = Path(__file__).parents[1] / "reference" / "accuracy" / "lr_log_method.csv
 
 
 def test_literature_figures_reproduced():
-    # CALIBRATION.md: TP 120, FN 51, FP 13, TN 57 gives sens 70%, spec 81%, PPV 90%, acc 73%.
+    # docs/simulator.md (Calibration sources): TP 120, FN 51, FP 13, TN 57 gives
+    # sens 70%, spec 81%, PPV 90%, acc 73%.
     res = diagnostic_accuracy(tp=120, fp=13, fn=51, tn=57)
     assert list(res.index) == list(MEASURES)
     assert list(res.columns) == ["estimate", "ci_low", "ci_high"]

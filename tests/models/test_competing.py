@@ -10,7 +10,12 @@ import pandas as pd
 import pytest
 
 from alstrials.errors import ConvergenceWarning, DataValidationError, DataWarning
-from alstrials.models.competing import cumulative_incidence, fit_fine_gray, gray_test
+from alstrials.models.competing import (
+    cumulative_incidence,
+    fit_fine_gray,
+    fit_finegray,
+    gray_test,
+)
 from alstrials.models.survival import fit_cox
 
 REF = Path(__file__).parents[1] / "reference" / "competing"
@@ -76,7 +81,7 @@ def cases():
 @pytest.mark.parametrize(("name", "cause"), USABLE)
 def test_fine_gray_matches_crr(cases, name, cause):
     d = cases[name]
-    fit = fit_fine_gray(d, "months", "status", FORMULA, cause=cause)
+    fit = fit_finegray(d, "months", "status", FORMULA, cause_of_interest=cause)
     ref = _ref("crr", name)
     ref = ref[(ref["cause"] == cause) & (ref["variant"] == "tight")].set_index("term")
     assert fit.converged and not fit.problems
@@ -93,7 +98,7 @@ def test_fine_gray_matches_crr(cases, name, cause):
 @pytest.mark.parametrize(("name", "cause"), USABLE)
 def test_fine_gray_with_censoring_groups(cases, name, cause):
     d = cases[name]
-    fit = fit_fine_gray(d, "months", "status", FORMULA, cause=cause, cengroup="arm")
+    fit = fit_finegray(d, "months", "status", FORMULA, cause_of_interest=cause, cengroup="arm")
     ref = _ref("crr", name)
     ref = ref[(ref["cause"] == cause) & (ref["variant"] == "cengroup")].set_index("term")
     np.testing.assert_allclose(fit.coef["estimate"], ref["coef"], rtol=0, atol=1e-9)
@@ -107,7 +112,7 @@ def test_fine_gray_agrees_with_finegray_coxph_up_to_censoring_ties():
     d = pd.read_csv(REF / "cr_main.csv")
     ref = _ref("finegray", "main")
     for cause in CAUSES:
-        fit = fit_fine_gray(d, "months", "status", FORMULA, cause=cause)
+        fit = fit_finegray(d, "months", "status", FORMULA, cause_of_interest=cause)
         r = ref[ref["cause"] == cause].set_index("term")
         np.testing.assert_allclose(fit.coef["estimate"], r["coef_breslow"], atol=2e-3)
 
@@ -126,7 +131,7 @@ def test_cause_specific_cox_is_fit_cox_on_the_cause():
 def test_monotone_likelihood_is_flagged():
     d = pd.read_csv(REF / "cr_edge.csv")  # tracheostomy only in the active arm
     with pytest.warns(ConvergenceWarning, match="did not converge to a usable estimate"):
-        fit = fit_fine_gray(d, "months", "status", FORMULA, cause="tracheostomy")
+        fit = fit_finegray(d, "months", "status", FORMULA, cause_of_interest="tracheostomy")
     assert not fit.converged
     assert any("active" in p for p in fit.problems)
     assert fit.summary()["note"].eq("not converged").all()
@@ -139,22 +144,26 @@ def test_no_events_of_the_cause_is_flagged_not_silent():
         d["status"].replace("tracheostomy", "death"), categories=["censored", *CAUSES]
     )
     with pytest.warns(ConvergenceWarning, match="no events of cause 'tracheostomy'"):
-        fit = fit_fine_gray(d, "months", "status", FORMULA, cause="tracheostomy")
+        fit = fit_finegray(d, "months", "status", FORMULA, cause_of_interest="tracheostomy")
     assert not fit.converged and fit.coef["estimate"].isna().all()
 
 
 def test_bad_inputs_raise_with_a_message():
     d = pd.read_csv(REF / "cr_main.csv")
     with pytest.raises(DataValidationError, match="is not a cause"):
-        fit_fine_gray(d, "months", "status", FORMULA, cause="dead")
+        fit_finegray(d, "months", "status", FORMULA, cause_of_interest="dead")
     with pytest.raises(DataValidationError, match="no column"):
         cumulative_incidence(d, "time", "status")
     bad = d.assign(months=d["months"].where(d.index != 3, -1.0))
     with pytest.raises(DataValidationError, match="negative"):
         gray_test(bad, "months", "status", "arm")
     with pytest.raises(DataValidationError, match="linearly dependent"):
-        fit_fine_gray(
-            d.assign(a2=2 * d["active"]), "months", "status", "active + a2", cause="death"
+        fit_finegray(
+            d.assign(a2=2 * d["active"]),
+            "months",
+            "status",
+            "active + a2",
+            cause_of_interest="death",
         )
     with pytest.warns(DataWarning, match="no row equal to the censoring code"):
         cumulative_incidence(d, "months", "code", by="arm")
@@ -162,8 +171,8 @@ def test_bad_inputs_raise_with_a_message():
 
 def test_numeric_codes_as_cmprsk_give_the_same_fit():
     d = pd.read_csv(REF / "cr_main.csv")
-    a = fit_fine_gray(d, "months", "status", FORMULA, cause="death")
-    b = fit_fine_gray(d, "months", "code", FORMULA, cause=1, censored=0)
+    a = fit_finegray(d, "months", "status", FORMULA, cause_of_interest="death")
+    b = fit_finegray(d, "months", "code", FORMULA, cause_of_interest=1, censored=0)
     np.testing.assert_array_equal(a.coef.to_numpy(), b.coef.to_numpy())
 
 
@@ -178,7 +187,7 @@ def test_cif_invariants_and_prediction():
     km = d.groupby("arm").apply(lambda g: _km_last(g), include_groups=False)
     np.testing.assert_allclose(total.sort_index(), 1 - km.sort_index(), atol=1e-12)
     assert res.summary().shape[0] > 0 and "Gray" not in repr(res)
-    fit = fit_fine_gray(d, "months", "status", FORMULA, cause="death")
+    fit = fit_finegray(d, "months", "status", FORMULA, cause_of_interest="death")
     new = pd.DataFrame({"active": [0, 1], "age": [60.0, 60.0], "fvc_z": [0.0, 0.0]})
     pred = fit.predict_cif(new, [6.0, 12.0])
     assert (pred.iloc[1] < pred.iloc[0]).all()  # the active arm has a lower incidence of death
@@ -206,6 +215,23 @@ def test_fine_gray_is_fast_on_10000_subjects():
         {"t": np.minimum(t, c), "s": status, "x1": x[:, 0], "x2": x[:, 1], "x3": x[:, 2]}
     )
     t0 = time.perf_counter()
-    fit = fit_fine_gray(d, "t", "s", "x1 + x2 + x3", cause="a")
+    fit = fit_finegray(d, "t", "s", "x1 + x2 + x3", cause_of_interest="a")
     assert time.perf_counter() - t0 < 2.0
     assert fit.converged
+
+
+def test_api_names_and_the_earlier_spelling():
+    d = pd.read_csv(REF / "cr_main.csv")
+    # shared/API.md: fit_finegray(data, duration, cause, formula, cause_of_interest, censored)
+    new = fit_finegray(d, "months", "code", FORMULA, 1, 0)
+    old = fit_fine_gray(d, "months", "code", FORMULA, cause=1, censored=0)
+    np.testing.assert_array_equal(new.coef.to_numpy(), old.coef.to_numpy())
+    pd.testing.assert_frame_equal(new.vcov, old.vcov)
+    # cumulative_incidence(data, duration, cause, by=None, censored="censored")
+    res = cumulative_incidence(d, "months", cause="code", by="arm", censored=0)
+    assert {"group", "cause", "time", "cif", "se", "ci_low", "ci_high"} <= set(res.table.columns)
+    assert list(res.gray_test.columns) == ["statistic", "df", "p"]
+    assert res.gray_test.index.name == "cause" and list(res.gray_test.index) == [1, 2, 3]
+    pd.testing.assert_frame_equal(res.gray_test, res.tests)
+    one = cumulative_incidence(d, "months", "status")
+    assert one.gray_test is None and set(one.table["group"]) == {"all"}

@@ -22,6 +22,7 @@ from alstrials.models.prediction import (
     aalen_johansen,
     calibration_table,
     dynamic_prediction_accuracy,
+    prediction_accuracy,
     score_predictions,
 )
 
@@ -235,3 +236,32 @@ def test_dynamic_prediction_bad_input(joint_case):
         dynamic_prediction_accuracy(
             fit, long, surv, landmark=3.0, horizons=[30.0], time="T", event="event", cause="cause"
         )
+
+
+def test_prediction_accuracy_of_a_joint_model_is_the_landmark_score(joint_case):
+    fit, long, surv = joint_case
+    surv = surv[surv["id"] <= 240]  # 90 held-out subjects keep the test quick
+    long = long[long["id"] <= 240]
+    acc = prediction_accuracy(
+        fit, (long, surv), [6.0, 9.0], cause="cause2", landmark=3.0, duration="T",
+        event="event", cause_column="cause",
+    )  # fmt: skip
+    dyn = dynamic_prediction_accuracy(
+        fit, long, surv, landmark=3.0, horizons=[3.0, 6.0], time="T", event="event",
+        cause="cause", causes=["cause2"],
+    )  # fmt: skip
+    auc = dyn.auc.xs("joint model", level="model").droplevel("cause")
+    np.testing.assert_array_equal(acc.auc["estimate"].to_numpy(), auc["estimate"].to_numpy())
+    assert list(acc.auc.index) == [6.0, 9.0] and acc.landmark == 3.0
+    null = dyn.brier.xs(NULL_MODEL, level="model")["estimate"].to_numpy()
+    np.testing.assert_array_equal(acc.brier["null_estimate"].to_numpy(), null)
+    assert set(acc.predictions["time"]) == {6.0, 9.0}
+    with pytest.raises(DataValidationError, match="'longitudinal' and 'survival'"):
+        prediction_accuracy(fit, {"long": long}, [6.0], cause="cause2", landmark=3.0)
+    with pytest.raises(DataValidationError, match="pass landmark="):
+        prediction_accuracy(fit, (long, surv), [6.0], cause="cause2", duration="T", event="event")
+    with pytest.raises(DataValidationError, match="not after the landmark"):
+        prediction_accuracy(
+            fit, (long, surv), [2.0], cause="cause2", landmark=3.0, duration="T", event="event",
+            cause_column="cause",
+        )  # fmt: skip

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from alstrials.errors import DataValidationError
-from alstrials.reporting.forest import forest_plot
+from alstrials.reporting.forest import forest_plot, term_label
 
 
 def coef_table(shift: float = 1.0) -> pd.DataFrame:
@@ -31,14 +31,16 @@ def test_single_table_on_given_axes():
     out = forest_plot(coef_table(), ax=ax, labels={"delta_fs": "delta-FS"})
     assert out is ax
     assert ax.get_xscale() == "log"
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["arm[active]", "delta-FS"]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == ["Active vs placebo", "delta-FS (per point/month)"]
     # Point estimates drawn at the HRs, first covariate on top.
     line = ax.lines[0]
     np.testing.assert_allclose(line.get_xdata(), [0.7, 1.4])
     assert line.get_ydata()[0] > line.get_ydata()[1]
-    # Reference line at 1 and one annotation per row.
+    # Reference line at 1, one annotation per row under a heading.
     assert any(np.allclose(ln.get_xdata(), [1, 1]) for ln in ax.lines)
-    assert len(ax.texts) == 2 and ax.texts[0].get_text() == "0.70 (0.50-0.98)"
+    texts = [t.get_text() for t in ax.texts]
+    assert texts == ["0.70 (0.50-0.98)", "1.40 (1.10-1.80)", "HR (95% CI)"]
     # Plain-number ticks spanning the intervals and the reference line.
     ticks = list(ax.get_xticks())
     assert 1.0 in ticks and min(ticks) <= 0.5 and max(ticks) >= 1.5
@@ -51,6 +53,12 @@ def test_several_models_get_legend_and_offsets():
     assert ax.get_legend() is not None
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["unadjusted", "adjusted"]
+    # both models' rows are annotated, in the model's colour
+    assert [t.get_text() for t in ax.texts][:3] == [
+        "0.70 (0.50-0.98)",
+        "1.40 (1.10-1.80)",
+        "0.63 (0.45-0.88)",
+    ]
     # The two models' "arm[active]" rows sit at different heights around the same tick.
     y_unadj, y_adj = ax.lines[0].get_ydata()[0], ax.lines[3].get_ydata()[0]
     assert y_unadj > y_adj and abs(y_unadj - y_adj) < 0.5  # first model on top
@@ -66,3 +74,43 @@ def test_bad_tables():
     with pytest.raises(DataValidationError, match="row 'delta_fs', column 'hr_low'"):
         forest_plot(bad)
     plt.close("all")
+
+
+def test_one_row_per_effect_whatever_the_term_name():
+    """The treatment effect named three ways in three models is one row, in words."""
+    names = ["active", "C(arm, Treatment('placebo'))[T.active]", "arm[T.active]"]
+    tables = {f"m{k}": coef_table().iloc[:1].set_axis([name]) for k, name in enumerate(names)}
+    ax = forest_plot(tables)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Active vs placebo"]
+    plt.close(ax.figure)
+
+
+def test_per_unit_scaling_is_stated_and_applied():
+    """Age per 10 years: the ratio is HR**10 with its interval, and the label says so."""
+    coef = pd.DataFrame(
+        {"hr": [1.01], "hr_low": [0.99], "hr_high": [1.03]}, index=pd.Index(["age"])
+    )
+    ax = forest_plot(coef)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Age (per 10 years)"]
+    np.testing.assert_allclose(ax.lines[0].get_xdata(), [1.01**10])
+    assert ax.texts[0].get_text() == f"{1.01**10:.2f} ({0.99**10:.2f}-{1.03**10:.2f})"
+    plain = forest_plot(coef, per=None)
+    assert [t.get_text() for t in plain.get_yticklabels()] == ["Age (per year)"]
+    np.testing.assert_allclose(plain.lines[0].get_xdata(), [1.01])
+    plt.close("all")
+
+
+@pytest.mark.parametrize(
+    ("term", "label"),
+    [
+        ("C(arm, Treatment('placebo'))[T.active]", "Active vs placebo"),
+        ("C(site, Treatment(reference='A'))[T.B]", "Site: B vs A"),
+        ("arm[T.active]", "Active vs placebo"),
+        ("sex[T.M]", "Sex: M"),
+        ("composite_sign", "Composite MRI sign (positive vs negative)"),
+        ("cord_csa_mm2", "Cord area (per mm²)"),
+        ("bmi", "Bmi"),
+    ],
+)
+def test_term_labels(term, label):
+    assert term_label(term) == label

@@ -34,7 +34,7 @@ def test_plot_without_futility_makes_its_own_axes() -> None:
         "efficacy boundary",
         "observed z",
     ]
-    assert "pocock" in ax.get_title()
+    assert "Pocock" in ax.get_title() and "3 looks" in ax.get_title()
     assert len(plt.get_fignums()) == n_before + 1
     plt.close(ax.figure)
 

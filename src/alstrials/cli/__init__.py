@@ -9,9 +9,17 @@ validate   check a trial folder; exit code 0 when valid, 1 when not
 power      analytic sample size and power, and simulation-based power
 interim    a scripted interim analysis with a DMC report
 
-Modules: :mod:`.trial` (demo, run, simulate, validate), :mod:`.power` and :mod:`.power_args`
-(power), :mod:`.interim`, :mod:`.common` (argparse types shared by all). Each command imports
-the library inside its function, so ``alstrials --help`` stays fast.
+Modules: :mod:`.trial` (demo, run, simulate, validate), :mod:`.power`, :mod:`.power_args` and
+:mod:`.power_output` (power), :mod:`.interim`, :mod:`.common` (argparse types shared by all),
+:mod:`.messages` (library messages in flag names). Each command imports the library inside its
+function, and ``import alstrials`` is lazy, so ``alstrials --help`` stays fast (under 0.5 s:
+``python benchmarks/bench_cli.py``).
+
+Adding a subcommand
+-------------------
+Write a module with a function ``add_NAME_parser(sub)`` that calls ``sub.add_parser(...)``,
+gives every option a ``help=`` and sets ``func`` (and optionally ``flag_names``, see
+:func:`.messages.set_flag_names`), then add one line to :data:`SUBCOMMANDS`.
 
 Errors and exit codes
 ---------------------
@@ -31,10 +39,20 @@ Other exceptions are bugs and keep their traceback. ``validate`` exits 1 for inv
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "SUBCOMMANDS"]
+
+SUBCOMMANDS: tuple[tuple[str, str], ...] = (
+    ("alstrials.cli.trial", "add_trial_parsers"),
+    ("alstrials.cli.power", "add_power_parser"),
+    ("alstrials.cli.interim", "add_interim_parser"),
+)
+"""The subcommand modules, in the order ``alstrials --help`` lists them: (module, function);
+the function takes the top-level sub-parsers action and adds its subcommand(s). The modules
+must not import the library at module level (only inside the command functions)."""
 
 _PATH_ERRORS = (
     FileNotFoundError,
@@ -48,9 +66,6 @@ _PATH_ERRORS = (
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``alstrials`` command (also used to document it)."""
     from alstrials import __version__
-    from alstrials.cli.interim import add_interim_parser
-    from alstrials.cli.power import add_power_parser
-    from alstrials.cli.trial import add_trial_parsers
 
     parser = argparse.ArgumentParser(
         prog="alstrials",
@@ -58,9 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"alstrials {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    add_trial_parsers(sub)
-    add_power_parser(sub)
-    add_interim_parser(sub)
+    for module, function in SUBCOMMANDS:
+        getattr(importlib.import_module(module), function)(sub)
     return parser
 
 
@@ -75,6 +89,26 @@ def _path_error(exc: OSError) -> str:
     return text + (": " + " -> ".join(repr(str(n)) for n in names) if names else f" ({exc})")
 
 
+def _prefix(args: argparse.Namespace) -> str:
+    """``alstrials power slope``: the words of the subcommand that ran."""
+    words = [args.command]
+    words += [v for k, v in vars(args).items() if k.endswith("_command") and isinstance(v, str)]
+    return " ".join(["alstrials", *words])
+
+
+def _message(exc: Exception, args: argparse.Namespace) -> str:
+    """The error in one line, in the words of the command line (flags, not argument names)."""
+    from alstrials.cli.messages import lenient_hint, to_flags
+
+    text = _one_line(exc)
+    names = getattr(args, "flag_names", None)
+    if names:
+        text = to_flags(text, names)
+    if "lenient=True" in text and hasattr(args, "lenient"):
+        text = lenient_hint(text, str(getattr(args, "data", None) or "PATH"))
+    return text
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``alstrials`` command; returns the exit code (see the module
     docstring)."""
@@ -82,15 +116,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
-    words = [args.command, getattr(args, "power_command", None)]
-    prefix = " ".join(["alstrials", *(w for w in words if w)])
+    args.command_line = ["alstrials", *(sys.argv[1:] if argv is None else argv)]
+    prefix = _prefix(args)
     try:
         import matplotlib
 
         matplotlib.use("Agg")  # a command line never opens windows
         return int(args.func(args))
     except AlstrialsError as exc:
-        print(f"{prefix}: error: {_one_line(exc)}", file=sys.stderr)
+        print(f"{prefix}: error: {_message(exc, args)}", file=sys.stderr)
         return 2
     except _PATH_ERRORS as exc:
         print(f"{prefix}: error: {_path_error(exc)}", file=sys.stderr)

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 __all__ = [
     "float_list",
     "positive_int",
+    "positive_float",
+    "non_negative_float",
+    "probability",
     "out_folder",
     "new_file",
     "existing_file",
@@ -56,6 +59,46 @@ def positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """A finite number > 0."""
+    value = _number(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    """A finite number >= 0."""
+    value = _number(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
+def probability(text: str) -> float:
+    """A number strictly between 0 and 1 (alpha, power, prevalence...).
+
+    Examples
+    --------
+    >>> probability("0.8")
+    0.8
+    """
+    value = _number(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must lie between 0 and 1 (exclusive), got {text}")
     return value
 
 
@@ -145,14 +188,10 @@ def add_trial_options(parser: argparse.ArgumentParser, *, lenient: bool = True) 
 
 def with_cli_hint(exc: DataValidationError, path: str) -> DataValidationError:
     """``exc`` with the command-line route added where its message suggests ``lenient=True``."""
+    from alstrials.cli.messages import lenient_hint
     from alstrials.errors import DataValidationError
 
-    message = str(exc)
-    if "lenient=True" in message:
-        message += (
-            " On the command line: add --lenient, or list the rows with "
-            f"`alstrials validate {path} --exclusions log.csv`."
-        )
+    message = lenient_hint(str(exc), path)
     return DataValidationError(
         message, table=exc.table, column=exc.column, subject=exc.subject, row=exc.row
     )

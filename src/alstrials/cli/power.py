@@ -127,10 +127,12 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         results_dir=out / "replicates",
         progress=not args.quiet,
     )
+    from alstrials.reporting.save import save_figure
+
     table = curve.table
     table.to_csv(out / "power.csv", index=False, lineterminator="\n", float_format="%.6g")
     figure = cast(Figure, curve.plot().figure)
-    figure.savefig(out / "power_curve.png", dpi=110, bbox_inches="tight")
+    save_figure(figure, out / "power_curve", close=True)
     print(table.to_string(index=False))
     if curve.note:
         print(f"note: {curve.note}")
@@ -145,9 +147,10 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def _cmd_analytic(args: argparse.Namespace) -> int:
+    from alstrials.cli.power_output import describe_result
+
     result = args.power_func(args)
-    print(repr(result))
-    print(result.summary().to_string())
+    print(describe_result(result, args.power_command, args.flag_names))
     return 0
 
 

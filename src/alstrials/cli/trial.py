@@ -50,7 +50,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     trial = load_example()
     print(f"alstrials demo: {trial!r}")
     files = run_steps(
-        trial, args.out, inputs={"data": "load_example()"}, progress=lambda msg: print(f"  - {msg}")
+        trial,
+        args.out,
+        inputs={"data": "load_example()"},
+        progress=lambda msg: print(f"  - {msg}"),
+        command=getattr(args, "command_line", None),
     )
     print(f"wrote {len(files)} files to {Path(args.out).resolve()} (see manifest.json)")
     return 0
@@ -74,6 +78,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         args.out,
         source=source,
         progress=lambda msg: print(f"  - {msg}"),
+        separate_literature=args.data is not None or args.seed is not None,
+        data_folder=args.data,
+        seed=args.seed,
+        command=getattr(args, "command_line", None),
     )
     print(f"wrote {len(files)} files to {Path(args.out).resolve()} (see manifest.json)")
     return 0
@@ -130,8 +138,10 @@ def add_trial_parsers(sub: argparse._SubParsersAction) -> None:
         "run",
         help="run the analysis scripts of a folder",
         description="Run every analysis script in ANALYSES (files *.py "
-        "defining STEPS, in name order) on a trial and write their tables, "
-        "figures and a manifest.",
+        "defining STEPS, in name order; parameters in ANALYSES/configs/*.toml) on a trial "
+        "and write their tables, figures and a manifest. On your own trial (--data or "
+        "--seed), published figures that do not depend on the data (the literature 2x2 "
+        "table) are written apart, to OUT/literature/.",
     )
     run.add_argument("analyses", metavar="ANALYSES", help="folder of analysis scripts")
     run.add_argument("--out", type=out_folder, required=True, help="output folder")
@@ -149,7 +159,7 @@ def add_trial_parsers(sub: argparse._SubParsersAction) -> None:
         "--n-per-arm",
         type=positive_int,
         default=200,
-        help="subjects per arm when simulating (default: %(default)s)",
+        help="participants per arm when simulating with --seed (default: %(default)s)",
     )
     run.set_defaults(func=_cmd_run)
 
@@ -159,7 +169,9 @@ def add_trial_parsers(sub: argparse._SubParsersAction) -> None:
         description="Simulate a two-arm ALS trial with the calibrated "
         "defaults (docs/simulator.md) and write it to a folder.",
     )
-    sim.add_argument("--n-per-arm", type=positive_int, required=True, help="subjects per arm")
+    sim.add_argument(
+        "--n-per-arm", type=positive_int, required=True, help="participants randomised per arm"
+    )
     sim.add_argument(
         "--seed", type=int, required=True, help="random seed (same seed, same trial, row for row)"
     )

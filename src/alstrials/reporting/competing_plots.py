@@ -4,10 +4,10 @@ ventilation) by arm.
 ``plot_cumulative_incidence`` draws side-by-side panels (one per cause, arms as colours, with
 pointwise CI bands) or stacked areas (one panel per arm, the causes stacked so that the top
 edge is the all-cause incidence). Arms keep the colours of the other trial figures
-(:data:`alstrials.reporting.figures.ARM_COLOURS`: placebo first, blue; active orange), which are
-distinguishable with the common colour-vision deficiencies; stacked causes use the
-Okabe-Ito palette. Takes ``axes=None``, returns the Axes, never calls ``plt.show()`` and
-changes no global matplotlib state.
+(:data:`alstrials.reporting.style.ARM_COLOURS`: placebo blue, active vermillion) and causes
+theirs (:data:`alstrials.reporting.style.CAUSE_COLOURS`), all from the Okabe-Ito palette.
+Draws in :func:`~alstrials.reporting.style.figure_style`, takes ``axes=None``, returns the
+Axes, never calls ``plt.show()`` and changes no global matplotlib state.
 """
 
 from __future__ import annotations
@@ -19,19 +19,18 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from alstrials.models.competing.cif import CIFResult
-from alstrials.reporting.figures import ARM_COLOURS
+from alstrials.reporting.style import (
+    CAUSE_COLOURS,
+    arm_colours,
+    cause_colour,
+    figure_style,
+    time_ticks,
+)
+from alstrials.reporting.style import words as _words
 
 __all__ = ["plot_cumulative_incidence", "CAUSE_COLOURS"]
 
-CAUSE_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
-"""Okabe-Ito colours for causes (colour-blind safe)."""
-
 _LAYOUTS = ("panels", "stacked")
-
-
-def _words(label: object) -> str:
-    text = str(label).replace("_", " ")
-    return text[:1].upper() + text[1:]
 
 
 def _steps(part: Any, column: str, t_end: float) -> tuple[np.ndarray, np.ndarray]:
@@ -62,8 +61,8 @@ def plot_cumulative_incidence(
     layout : {"panels", "stacked"}
         Side-by-side panels per cause, or per arm with the causes stacked.
     arms : sequence of str, optional
-        Order of the arms, which sets their colours (default: ``result.groups``; pass the
-        trial's arms, reference first, to keep placebo blue as in the other figures).
+        Order of the arms in the legend (default: ``result.groups``); colours are fixed by
+        arm name (:func:`alstrials.reporting.style.arm_colours`).
     causes : sequence, optional
         Causes to draw, in order (default: all).
     ci : bool
@@ -92,7 +91,22 @@ def plot_cumulative_incidence(
     if unknown:
         raise ValueError(f"arms {unknown} are not groups of the result ({result.groups})")
     cause_order = list(causes) if causes is not None else list(result.causes)
+    with figure_style():
+        return _draw(result, axes, layout, arm_order, cause_order, ci, xlabel, title)
+
+
+def _draw(
+    result: CIFResult,
+    axes: Sequence[Any] | None,
+    layout: str,
+    arm_order: list[str],
+    cause_order: list[object],
+    ci: bool,
+    xlabel: str,
+    title: str | None,
+) -> np.ndarray:
     panels = cause_order if layout == "panels" else arm_order
+    colours = arm_colours(arm_order)
     if axes is None:
         fig, new = plt.subplots(
             1, len(panels), figsize=(3.6 * len(panels) + 0.6, 3.8), sharey=True, squeeze=False
@@ -106,9 +120,9 @@ def plot_cumulative_incidence(
     t_max = max(result.last_time.values())
     if layout == "panels":
         for ax, cause in zip(axs, cause_order, strict=True):
-            for k, arm in enumerate(arm_order):
+            for arm in arm_order:
                 part = tab[(tab["group"] == arm) & (tab["cause"] == cause)]
-                colour = ARM_COLOURS[k % len(ARM_COLOURS)]
+                colour = colours[arm]
                 end = result.last_time[arm]
                 t, y = _steps(part, "cif", end)
                 ax.step(t, y, where="post", color=colour, lw=1.8, label=str(arm))
@@ -126,14 +140,15 @@ def plot_cumulative_incidence(
             stack = np.vstack(
                 [rows.loc[rows["cause"] == c, "cif"].to_numpy(dtype=float) for c in cause_order]
             )
-            colours = [CAUSE_COLOURS[k % len(CAUSE_COLOURS)] for k in range(len(cause_order))]
+            shades = [cause_colour(c, k) for k, c in enumerate(cause_order)]
             ax.stackplot(
-                grid, stack, labels=[_words(c) for c in cause_order], colors=colours,
+                grid, stack, labels=[_words(c) for c in cause_order], colors=shades,
                 step="post", alpha=0.85,
             )  # fmt: skip
             ax.set_title(_words(arm))
     for ax in axs:
         ax.set_xlim(0, t_max * 1.02)
+        time_ticks(ax, t_max)
         ax.set_xlabel(xlabel)
         ax.grid(alpha=0.3, lw=0.5)
     axs[0].set_ylabel("Cumulative incidence")
@@ -145,8 +160,8 @@ def plot_cumulative_incidence(
     else:
         top = min(1.0, float(np.nanmax(np.r_[0.1, shown])) * 1.05)
     axs[0].set_ylim(0, top)
-    axs[-1].legend(loc="upper left", frameon=False, fontsize=8)
+    axs[-1].legend(loc="upper left")
     fig = axs[0].figure
     if title:
-        fig.suptitle(title, y=1.04)
+        fig.suptitle(title, y=1.02)
     return axs

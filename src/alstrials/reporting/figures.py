@@ -1,7 +1,9 @@
 """Descriptive figures of a trial's data (model figures live beside their models' plots).
 
-Each function draws on ``ax`` (a new figure when None), returns the Axes, never calls
-``plt.show()`` and changes no global matplotlib state.
+Each function draws on ``ax`` (a new figure when None) in
+:func:`~alstrials.reporting.style.figure_style`, returns the Axes, never calls ``plt.show()``
+and changes no global matplotlib state. Arms keep their fixed colours
+(:data:`~alstrials.reporting.style.ARM_COLOURS`).
 """
 
 from __future__ import annotations
@@ -12,10 +14,15 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from alstrials.data.schema import TrialData
+from alstrials.reporting.style import (
+    ARM_COLOURS,
+    arm_colours,
+    axis_label,
+    figure_style,
+    time_ticks,
+)
 
 __all__ = ["plot_alsfrs_trajectories", "plot_enrolment", "ARM_COLOURS"]
-
-ARM_COLOURS = ("#4C72B0", "#DD8452", "#55A868", "#C44E52")
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float] = (7, 4.5)) -> Axes:
@@ -51,11 +58,19 @@ def plot_alsfrs_trajectories(
     -------
     matplotlib.axes.Axes
     """
-    ax = _axes(ax)
+    with figure_style():
+        return _draw_trajectories(trial, _axes(ax), n_spaghetti, bin_months, seed)
+
+
+def _draw_trajectories(
+    trial: TrialData, ax: Axes, n_spaghetti: int, bin_months: float, seed: int
+) -> Axes:
     rng = np.random.default_rng(seed)
     data = trial.alsfrs.merge(trial.subjects[["subject_id", "arm"]], on="subject_id")
     data = data.dropna(subset=["alsfrs_total"])
-    for colour, arm in zip(ARM_COLOURS, trial.arms, strict=False):
+    colours = arm_colours(trial.arms)
+    for arm in trial.arms:
+        colour = colours[arm]
         arm_rows = data[data["arm"] == arm]
         ids = arm_rows["subject_id"].unique()
         chosen = rng.choice(ids, size=min(n_spaghetti, len(ids)), replace=False)
@@ -82,11 +97,24 @@ def plot_alsfrs_trajectories(
             color=colour,
             alpha=0.25,
         )
-    ax.set_xlabel("Months since baseline")
-    ax.set_ylabel("ALSFRS-R total")
+    ax.set_xlabel(axis_label("months"))
+    ax.set_ylabel(axis_label("alsfrs_total"))
     ax.set_ylim(0, 48)
-    ax.set_title("ALSFRS-R trajectories: sampled subjects and mean with 95% CI by arm")
-    ax.legend(frameon=False)
+    t_max = float(data["months"].max())
+    ax.set_xlim(0, t_max * 1.02)
+    time_ticks(ax, t_max)
+    ax.set_title("ALSFRS-R by arm: observed mean (95% CI) and sampled subjects")
+    ax.text(
+        0.99,
+        0.02,
+        f"Thin lines: {n_spaghetti} randomly chosen subjects per arm",
+        transform=ax.transAxes,
+        ha="right",
+        va="bottom",
+        fontsize=8,
+        color="0.35",
+    )
+    ax.legend(loc="lower left")
     return ax
 
 
@@ -94,18 +122,28 @@ def plot_enrolment(
     trial: TrialData, *, ax: Axes | None = None, cutoff: float | None = None
 ) -> Axes:
     """Cumulative enrolment by calendar month, by arm, with an optional data cut-off line."""
-    ax = _axes(ax, (6, 4))
-    for colour, arm in zip(ARM_COLOURS, trial.arms, strict=False):
+    with figure_style():
+        return _draw_enrolment(trial, _axes(ax, (6, 4)), cutoff)
+
+
+def _draw_enrolment(trial: TrialData, ax: Axes, cutoff: float | None) -> Axes:
+    colours = arm_colours(trial.arms)
+    for arm in trial.arms:
+        colour = colours[arm]
         months = np.sort(
             trial.subjects.loc[trial.subjects["arm"] == arm, "enrollment_month"].to_numpy(
                 dtype=float
             )
         )
-        ax.step(months, np.arange(1, len(months) + 1), where="post", color=colour, label=arm)
+        months = np.concatenate([[0.0], months])
+        count = np.arange(len(months))
+        ax.step(months, count, where="post", color=colour, label=f"{arm} (n={len(months) - 1})")
     if cutoff is not None:
-        ax.axvline(cutoff, color="k", ls="--", lw=1, label=f"cut-off (month {cutoff:g})")
-    ax.set_xlabel("Calendar month since first enrolment")
-    ax.set_ylabel("Subjects enrolled")
-    ax.set_title("Enrolment")
-    ax.legend(frameon=False)
+        ax.axvline(cutoff, color="0.3", ls="--", lw=1, label=f"Data cut-off (month {cutoff:g})")
+    ax.set_xlabel(axis_label("enrollment_month"))
+    ax.set_ylabel("Subjects enrolled (cumulative)")
+    ax.set_xlim(left=0)
+    ax.set_ylim(bottom=0)
+    ax.set_title("Cumulative enrolment by arm")
+    ax.legend(loc="upper left")
     return ax

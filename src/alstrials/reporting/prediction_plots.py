@@ -12,6 +12,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from alstrials.errors import DataValidationError
+from alstrials.reporting.style import figure_style
 
 __all__ = ["plot_calibration"]
 
@@ -73,6 +74,11 @@ def plot_calibration(
         raise DataValidationError(
             f"table has no rows for horizon={horizon!r}, model={model!r}", table="table"
         )
+    with figure_style():
+        return _draw(tab, cause_label, time_unit, ax)
+
+
+def _draw(tab: pd.DataFrame, cause_label: str, time_unit: str, ax: Axes | None) -> Axes:
     if ax is None:
         _, ax = plt.subplots(figsize=(4.6, 4.4), constrained_layout=True)
     keys = ["model", "horizon"] if "model" in tab.columns else ["horizon"]
@@ -120,6 +126,6 @@ def plot_calibration(
         fontsize=7,
         color="0.35",
     )
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    ax.set_title(f"Calibration of the predicted risk of {cause_label}")
+    ax.legend(loc="upper left")
     return ax

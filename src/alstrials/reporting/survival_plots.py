@@ -1,6 +1,7 @@
 """Survival figures: Kaplan-Meier curves with a number-at-risk table, scaled Schoenfeld residuals.
 
-Both functions take ``ax=None`` (a new figure is made), return the main Axes, never call
+Both functions take ``ax=None`` (a new figure is made), draw in
+:func:`~alstrials.reporting.style.figure_style`, return the main Axes, never call
 ``plt.show()`` and change no global matplotlib state.
 """
 
@@ -13,8 +14,18 @@ import numpy as np
 
 from alstrials.models.survival.km import KMResult
 from alstrials.models.survival.zph import ZPHResult
+from alstrials.reporting.formatting import format_p
+from alstrials.reporting.style import arm_colours, figure_style, words
 
 __all__ = ["plot_km", "plot_schoenfeld"]
+
+
+def _risk_times(t_max: float) -> list[float]:
+    """Round tick positions (multiples of 1, 2, 3, 6, 10, ... units) across ``[0, t_max]``."""
+    from matplotlib.ticker import MaxNLocator
+
+    ticks = MaxNLocator(nbins=7, steps=[1, 2, 3, 5, 6, 10]).tick_values(0.0, t_max)
+    return [float(t) for t in ticks if 0 <= t <= t_max * 1.0001]
 
 
 def plot_km(
@@ -23,11 +34,17 @@ def plot_km(
     *,
     ci: bool = True,
     risk_table: bool = True,
+    censor_marks: bool = True,
     times: Sequence[float] | None = None,
-    xlabel: str = "Months",
+    xlabel: str = "Time",
+    ylabel: str = "Survival probability",
     title: str | None = None,
 ) -> Any:
-    """Kaplan-Meier curves with CI bands and a number-at-risk table under the axis.
+    """Kaplan-Meier curves with CI bands, censoring marks and a number-at-risk table.
+
+    The risk table's columns sit at the x ticks of the curves (both are set to ``times``), so
+    each count is read under the tick of its time. Arms keep their fixed colours
+    (:func:`alstrials.reporting.style.arm_colours`).
 
     Parameters
     ----------
@@ -40,10 +57,13 @@ def plot_km(
         Shade the pointwise confidence bands.
     risk_table : bool
         Draw the number at risk per group at ``times``.
+    censor_marks : bool
+        Mark censoring times on the curves with a vertical tick (``|``).
     times : sequence of float, optional
-        Times of the risk-table columns (default: the x tick positions within the data).
-    xlabel, title : str
-        Axis label and optional title.
+        Times of the x ticks and of the risk-table columns (default: round numbers across
+        the follow-up, e.g. every 3 months over 18 months).
+    xlabel, ylabel, title : str
+        Axis labels and optional title.
 
     Returns
     -------
@@ -61,6 +81,48 @@ def plot_km(
     >>> ax.get_ylabel()
     'Survival probability'
     """
+    with figure_style():
+        return _draw_km(result, ax, ci, risk_table, censor_marks, times, xlabel, ylabel, title)
+
+
+def _draw_curves(result: KMResult, ax: Any, ci: bool, censor_marks: bool) -> dict[object, str]:
+    colours = arm_colours(result.groups)
+    for g in result.groups:
+        colour = colours[g]
+        tab = result.table[result.table["group"] == g]
+        t = np.concatenate([[0.0], tab["time"].to_numpy(dtype=float)])
+        s = np.concatenate([[1.0], tab["survival"].to_numpy(dtype=float)])
+        ax.step(t, s, where="post", color=colour, label=str(g), lw=1.6)
+        if ci:
+            lo = np.concatenate([[1.0], tab["ci_low"].to_numpy(dtype=float)])
+            hi = np.concatenate([[1.0], tab["ci_high"].to_numpy(dtype=float)])
+            ax.fill_between(t, lo, hi, step="post", alpha=0.15, color=colour, linewidth=0)
+        if censor_marks:
+            cens = tab[tab["n_censor"] > 0]
+            ax.plot(
+                cens["time"].to_numpy(dtype=float),
+                cens["survival"].to_numpy(dtype=float),
+                linestyle="none",
+                marker="|",
+                markersize=5,
+                markeredgewidth=0.9,
+                color=colour,
+                label="_censored",
+            )
+    return colours
+
+
+def _draw_km(
+    result: KMResult,
+    ax: Any,
+    ci: bool,
+    risk_table: bool,
+    censor_marks: bool,
+    times: Sequence[float] | None,
+    xlabel: str,
+    ylabel: str,
+    title: str | None,
+) -> Any:
     import matplotlib.pyplot as plt
 
     table_ax = None
@@ -70,29 +132,37 @@ def plot_km(
                 2,
                 1,
                 sharex=True,
-                figsize=(7, 5.5),
-                gridspec_kw={"height_ratios": [4, max(1, len(result.groups)) * 0.35 + 0.4]},
+                figsize=(7, 5.2 + 0.25 * len(result.groups)),
+                gridspec_kw={"height_ratios": [4, max(1, len(result.groups)) * 0.3 + 0.5]},
             )
         else:
             fig, ax = plt.subplots(figsize=(7, 4.5))
-    result.plot(ax=ax, ci=ci)
+    colours = _draw_curves(result, ax, ci, censor_marks)
+    ax.set_ylim(0, 1.02)
+    ax.set_ylabel(ylabel)
     ax.set_xlabel(xlabel if table_ax is None else "")
+    if len(result.groups) > 1 or censor_marks:
+        handles, labels = ax.get_legend_handles_labels()
+        if censor_marks:
+            from matplotlib.lines import Line2D
+
+            handles.append(Line2D([], [], color="0.3", marker="|", linestyle="none"))
+            labels.append("Censored")
+        legend_title = ", ".join(words(b) for b in result.by) or None
+        ax.legend(handles, labels, loc="lower left", title=legend_title)
     if title:
         ax.set_title(title)
     t_max = float(result.table["time"].max())
-    ax.set_xlim(0, t_max * 1.02)
+    times = _risk_times(t_max) if times is None else [float(t) for t in times]
+    ax.set_xticks(times)
+    ax.set_xlim(0, max(t_max, max(times, default=0.0)) * 1.02)
     if not risk_table:
         return ax
-    if times is None:
-        ticks = ax.get_xticks()
-        times = [float(t) for t in ticks if 0 <= t <= t_max]
-    times = list(times)
     counts = result.risk_table(times)
-    colors = [line.get_color() for line in ax.get_lines()]
     if table_ax is not None:
         table_ax.set_ylim(-0.5, len(result.groups) - 0.5)
         table_ax.set_yticks(range(len(result.groups)))
-        table_ax.set_yticklabels(list(result.groups)[::-1])
+        table_ax.set_yticklabels([str(g) for g in result.groups][::-1])
         table_ax.tick_params(axis="y", length=0, pad=16)  # clear of counts centred at t = 0
         for spine in ("top", "right", "left"):
             table_ax.spines[spine].set_visible(False)
@@ -101,13 +171,7 @@ def plot_km(
             sub = counts[counts["group"] == g]
             for t, n in zip(sub["time"], sub["n_risk"], strict=True):
                 table_ax.text(
-                    t,
-                    y,
-                    str(n),
-                    ha="center",
-                    va="center",
-                    fontsize=8,
-                    color=colors[i % len(colors)] if colors else "black",
+                    t, y, str(n), ha="center", va="center", fontsize=8.5, color=colours[g]
                 )
         table_ax.set_xlabel(xlabel)
         table_ax.set_title("Number at risk", fontsize=9, loc="left")
@@ -116,7 +180,7 @@ def plot_km(
         trans = ax.get_xaxis_transform()
         for i, g in enumerate(result.groups):
             sub = counts[counts["group"] == g]
-            y_text = -0.18 - 0.07 * i
+            y_text = -0.2 - 0.07 * i
             ax.text(
                 -0.02, y_text, str(g), transform=ax.transAxes, ha="right", va="center", fontsize=8
             )
@@ -129,7 +193,7 @@ def plot_km(
                     ha="center",
                     va="center",
                     fontsize=8,
-                    color=colors[i % len(colors)] if colors else "black",
+                    color=colours[g],
                 )
     return ax
 
@@ -175,14 +239,19 @@ def plot_schoenfeld(
     >>> ax.get_ylabel()
     'Beta(t) for x'
     """
-    import matplotlib.pyplot as plt
-
     if covariate not in result.covariates:
         raise ValueError(
             f"covariate {covariate!r} not in the test; choose among {list(result.covariates)}"
         )
     if not 0 < span <= 1:
         raise ValueError(f"span must be in (0, 1], got {span!r}")
+    with figure_style():
+        return _draw_schoenfeld(result, covariate, ax, smooth, span)
+
+
+def _draw_schoenfeld(result: ZPHResult, covariate: str, ax: Any, smooth: bool, span: float) -> Any:
+    import matplotlib.pyplot as plt
+
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 4))
     res = result.residuals.sort_values("transformed_time", kind="stable")
@@ -194,11 +263,13 @@ def plot_schoenfeld(
         kernel = np.ones(k) / k
         pad = k // 2
         ypad = np.concatenate([np.repeat(y[:1], pad), y, np.repeat(y[-1:], k - 1 - pad)])
-        ax.plot(x, np.convolve(ypad, kernel, mode="valid"), color="C0", lw=2, label="running mean")
-    ax.axhline(float(np.mean(y)), color="C3", ls="--", lw=1, label="Cox estimate")
+        ax.plot(
+            x, np.convolve(ypad, kernel, mode="valid"), color="#0072B2", lw=2, label="Running mean"
+        )
+    ax.axhline(float(np.mean(y)), color="#D55E00", ls="--", lw=1, label="Cox estimate")
     p = result.table.loc[covariate, "p"]
-    ax.set_title(f"{covariate}: PH test p = {p:.3g}", fontsize=10)
+    ax.set_title(f"{covariate}: proportional-hazards test p = {format_p(p)}")
     ax.set_xlabel(f"Time ({result.transform} scale)")
     ax.set_ylabel(f"Beta(t) for {covariate}")
-    ax.legend(fontsize=8)
+    ax.legend()
     return ax

@@ -26,7 +26,9 @@ The same inputs give byte-identical CSV tables (and report).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import datetime as dt
+import os
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -36,7 +38,7 @@ from scipy import stats
 
 from alstrials._config import check_table, read_toml
 from alstrials.data.cutoff import blind, cut_at
-from alstrials.data.frames import long_frame, survival_frame, visit_schedule
+from alstrials.data.frames import long_frame, visit_schedule
 from alstrials.data.schema import TrialData
 from alstrials.design.information import (
     events_information,
@@ -45,16 +47,16 @@ from alstrials.design.information import (
     slope_information,
     slope_information_path,
 )
-from alstrials.design.interim import InterimResult, interim_analysis
+from alstrials.design.interim import InterimResult, interim_analysis, update_design
 from alstrials.design.sequential import GSDesign, group_sequential
 from alstrials.errors import ConfigError, DesignError
 from alstrials.models.lmm import fit_lmm
 from alstrials.models.primary import fit_arm_cox, fit_slope_model, slope_term
-from alstrials.models.survival import kaplan_meier
-from alstrials.reporting.figures import plot_alsfrs_trajectories, plot_enrolment
-from alstrials.reporting.html import HtmlReport
-from alstrials.reporting.sequential_plots import plot_boundaries
-from alstrials.reporting.survival_plots import plot_km
+from alstrials.reporting.html import PAPER_SIZES
+from alstrials.reporting.report.inputs import Projection, ReportInputs
+from alstrials.reporting.report.pdf import PdfOutcome
+from alstrials.reporting.report.snapshot import snapshot_id, software_versions, table_digests
+from alstrials.reporting.report.write import write_reports
 
 __all__ = [
     "InterimPlan",
@@ -63,9 +65,13 @@ __all__ = [
     "InterimReport",
     "DESIGN_KINDS",
     "ENDPOINT_KINDS",
+    "REPORT_KINDS",
+    "project_slope_looks",
 ]
 
 ENDPOINTS = ("slope", "events")
+CSV_TABLES = ("disposition", "events_by_type", "completeness", "baseline", "exclusion_counts")
+"""Tables of the reports also written as CSV (counts at full precision)."""
 
 
 @dataclass(frozen=True)
@@ -91,8 +97,13 @@ class InterimPlan:
     # n_total = 400                        # planned subjects (projection of look dates)
     # dropout_rate = 0.02                  # per month (projection of look dates)
 
+    [report]                               # optional: the cover of the DMC reports
+    trial = "ALS-MRI-01"                   # trial name
+    version = "1.0"                        # report version
+    # screened = 812                       # subjects screened (CONSORT flow)
+
     Unknown tables and keys are refused (:func:`read_plan`); ``n_total`` and ``dropout_rate``
-    are kept in ``options``.
+    are kept in ``options``, the ``[report]`` keys in ``report``.
     """
 
     k: int
@@ -109,6 +120,7 @@ class InterimPlan:
     allocation: float = 0.5
     looks: tuple[float, ...] = ()
     options: dict[str, Any] = field(default_factory=dict)
+    report: dict[str, Any] = field(default_factory=dict)
 
     def design(self) -> GSDesign:
         return group_sequential(
@@ -154,6 +166,9 @@ ENDPOINT_KINDS: dict[str, str] = {
 }
 """Keys of the ``[endpoint]`` table of ``design.toml`` and the kind of value each takes."""
 
+REPORT_KINDS: dict[str, str] = {"trial": "string", "version": "string", "screened": "integer"}
+"""Keys of the optional ``[report]`` table of ``design.toml`` (the cover of the reports)."""
+
 
 def read_plan(path: str | Path) -> InterimPlan:
     """Read an :class:`InterimPlan` from a TOML file (format in its docstring).
@@ -168,13 +183,19 @@ def read_plan(path: str | Path) -> InterimPlan:
         With the file, the table and the key in the message (a :class:`DesignError`).
     """
     config = read_toml(path, what="design file")
-    check_table(config, {"design": "table", "endpoint": "table"}, file=path, table=None)
+    check_table(
+        config, {"design": "table", "endpoint": "table", "report": "table"}, file=path, table=None
+    )
     if "design" not in config:
         raise ConfigError(f"{path}: no [design] table; it needs at least k, the planned analyses")
     design = dict(config["design"])
     endpoint = dict(config.get("endpoint", {}))
     check_table(design, DESIGN_KINDS, file=path, table="design")
     check_table(endpoint, ENDPOINT_KINDS, file=path, table="endpoint")
+    report = dict(config.get("report", {}))
+    check_table(report, REPORT_KINDS, file=path, table="report")
+    if "screened" in report and int(report["screened"]) < 0:
+        raise ConfigError(f"{path}: [report] screened must be >= 0, got {report['screened']}")
     if "k" not in design:
         raise ConfigError(f"{path}: [design] needs k, the number of planned analyses")
     k = int(design.pop("k"))
@@ -214,6 +235,7 @@ def read_plan(path: str | Path) -> InterimPlan:
         allocation=float(endpoint.pop("allocation", 0.5)),
         looks=looks,
         options=endpoint,
+        report=report,
         **design,
     )
     try:
@@ -304,18 +326,11 @@ def _blinded_look(trial: TrialData, plan: InterimPlan, cutoff: float) -> Look:
     return Look(cutoff, trial.n_subjects, len(trial.alsfrs), d, float(info))
 
 
-def project_slope_looks(
-    trial: TrialData, plan: InterimPlan, design: GSDesign, max_information: float, *, blinded: bool
-) -> pd.DataFrame:
-    """Calendar month at which each planned look's information fraction will be reached.
-
-    Assumes the planned visit schedule, variance components of the pooled LMM at the cut-off,
-    an exponential dropout rate ``dropout_rate`` (per month, from the design file's
-    [endpoint], default 0), and the subjects enrolled by the cut-off plus, when the design file
-    gives the planned total ``n_total``, the remaining subjects enrolled at the rate observed
-    so far (with the planned allocation). Arms are the real ones, or the planned allocation
-    when blinded.
-    """
+def _slope_path(
+    trial: TrialData, plan: InterimPlan, max_information: float, *, blinded: bool
+) -> tuple[pd.DataFrame, int, float]:
+    """Projected information path of the slope endpoint, the number of subjects added to reach
+    ``n_total`` and their enrolment rate (subjects per month; NaN when none is added)."""
     if blinded:
         subjects = _allocated(trial.subjects, plan.allocation)
     else:
@@ -323,6 +338,7 @@ def project_slope_looks(
     active = "active" if blinded else trial.arms[1]
     subjects = subjects[["subject_id", "enrollment_month", "arm"]]
     extra = int(plan.options.get("n_total", 0)) - len(subjects)
+    rate = float("nan")
     if extra > 0:
         enrolled = subjects["enrollment_month"].to_numpy(dtype=float)
         recorded = trial.metadata.get("cutoff_month")
@@ -351,20 +367,98 @@ def project_slope_looks(
         max_information=max_information,
         dropout_rate=float(plan.options.get("dropout_rate", 0.0)),
     )
+    return path, max(extra, 0), rate
+
+
+def project_slope_looks(
+    trial: TrialData, plan: InterimPlan, design: GSDesign, max_information: float, *, blinded: bool
+) -> pd.DataFrame:
+    """Calendar month at which each planned look's information fraction will be reached.
+
+    Assumes the planned visit schedule, variance components of the pooled LMM at the cut-off,
+    an exponential dropout rate ``dropout_rate`` (per month, from the design file's
+    [endpoint], default 0), and the subjects enrolled by the cut-off plus, when the design file
+    gives the planned total ``n_total``, the remaining subjects enrolled at the rate observed
+    so far (with the planned allocation). Arms are the real ones, or the planned allocation
+    when blinded.
+    """
+    path, _, _ = _slope_path(trial, plan, max_information, blinded=blinded)
+    return _looks_of(path, design)
+
+
+def _looks_of(path: pd.DataFrame, design: GSDesign) -> pd.DataFrame:
     looks = project_looks(path, list(design.info)).reset_index(drop=True)
     looks.insert(0, "look", np.arange(1, len(looks) + 1))
     return looks
 
 
+def _projection(
+    trial: TrialData, plan: InterimPlan, design: GSDesign, max_information: float, *, blinded: bool
+) -> Projection:
+    """The projected looks of ``design`` with the plateau of the path and its assumptions in
+    words (what the report prints under the schedule)."""
+    path, extra, rate = _slope_path(trial, plan, max_information, blinded=blinded)
+    best = int(np.argmax(path["fraction"].to_numpy(dtype=float)))
+    n = trial.n_subjects
+    n_total = plan.options.get("n_total")
+    if extra > 0:
+        who = (
+            f"the {n} subjects enrolled by the cut-off plus {extra} more up to the planned "
+            f"total of {n_total}, enrolled at the rate observed so far ({rate:.1f} per month) "
+            "with the planned allocation"
+        )
+    elif n_total is not None:
+        who = (
+            f"the {n} subjects enrolled by the cut-off and no further enrolment (the planned "
+            f"total n_total = {n_total} is reached)"
+        )
+    else:
+        who = (
+            f"the {n} subjects enrolled by the cut-off and no further enrolment (the design "
+            "file gives no planned total n_total)"
+        )
+    schedule = ", ".join(f"{v:g}" for v in visit_schedule(trial))
+    dropout = float(plan.options.get("dropout_rate", 0.0))
+    lost = (
+        f"exponential dropout of {dropout:g} per month"
+        if dropout > 0
+        else "no dropout (the design file gives no dropout_rate)"
+    )
+    arms = (
+        "the planned allocation assigned in subject order (blinded)"
+        if blinded
+        else "the subjects' real arms"
+    )
+    assumptions = (
+        f"Projection assumptions: {who}; every subject visited at the planned months "
+        f"({schedule}); variance components of the arm-blind LMM at the cut-off; {lost}; "
+        f"arms: {arms}.",
+    )
+    return Projection(
+        looks=_looks_of(path, design),
+        plateau_fraction=float(path["fraction"].iloc[best]),
+        plateau_month=float(path["calendar_month"].iloc[best]),
+        assumptions=assumptions,
+    )
+
+
 @dataclass(frozen=True)
 class InterimReport:
-    """The looks, the interim result (None when blinded) and the files written."""
+    """The looks, the interim result (None when blinded) and the files written.
+
+    ``reports`` are the HTML reports (the open report, then the closed one unless blinded);
+    ``pdfs`` says for each whether its PDF was written beside it, and if not why;
+    ``snapshot`` is the data snapshot identifier (:func:`snapshot_id` of the input trial).
+    """
 
     plan: InterimPlan
     looks: tuple[Look, ...]
     max_information: float
     result: InterimResult | None
     files: tuple[Path, ...]
+    reports: tuple[Path, ...] = ()
+    pdfs: tuple[PdfOutcome, ...] = ()
+    snapshot: str = ""
 
     @property
     def looks_table(self) -> pd.DataFrame:
@@ -376,11 +470,111 @@ class InterimReport:
         return table
 
 
+def _generation_time(generated: dt.datetime | None) -> dt.datetime:
+    """``generated``, else ``$SOURCE_DATE_EPOCH`` (reproducible builds), else now (UTC)."""
+    if generated is not None:
+        return generated.astimezone(dt.UTC) if generated.tzinfo else generated
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+    return dt.datetime.now(tz=dt.UTC).replace(microsecond=0)
+
+
+def _analyse(
+    trial: TrialData, plan: InterimPlan, months: list[float], *, blinded: bool
+) -> list[Look]:
+    looks = []
+    for month in months:
+        cut = cut_at(trial, month)
+        if blinded:
+            looks.append(_blinded_look(blind(cut), plan, month))
+        elif plan.endpoint == "slope":
+            looks.append(_slope_look(cut, month))
+        else:
+            looks.append(_events_look(cut, month, plan.allocation))
+    return looks
+
+
+def _supportive(cut: TrialData, plan: InterimPlan) -> pd.DataFrame:
+    """Supportive results of the closed report: arm slopes and the Cox hazard ratio."""
+    reference, active = (str(a) for a in cut.arms[:2])
+    rows = []
+    if plan.endpoint == "slope":
+        fixed = fit_slope_model(cut).fixed
+        base = float(fixed.loc["months", "estimate"])
+        diff = float(fixed.loc[slope_term(cut), "estimate"])
+        rows.append(
+            (
+                "ALSFRS-R slope by arm",
+                f"{reference} {base:.3f}, {active} {base + diff:.3f} points/month",
+            )
+        )
+    if int(cut.events["event"].sum()) > 0:
+        coef = fit_arm_cox(cut).coef.loc["active"]
+        label = "Hazard ratio of the first event" + (
+            " (supportive)" if plan.endpoint == "slope" else ""
+        )
+        rows.append(
+            (
+                label,
+                f"{coef['hr']:.2f} (95% CI {coef['hr_low']:.2f} to {coef['hr_high']:.2f}), "
+                f"{int(cut.events['event'].sum())} events",
+            )
+        )
+    return pd.DataFrame(rows, columns=["item", "value"])
+
+
 def run_interim(
-    trial: TrialData, plan: InterimPlan, cutoff: float, out: str | Path, *, blinded: bool = False
+    trial: TrialData,
+    plan: InterimPlan,
+    cutoff: float,
+    out: str | Path,
+    *,
+    blinded: bool = False,
+    trial_name: str | None = None,
+    report_version: str | None = None,
+    generated: dt.datetime | None = None,
+    paper: str = "a4",
+    pdf: bool = True,
 ) -> InterimReport:
     """Analyse ``trial`` at calendar month ``cutoff`` (and at the plan's earlier looks) and
-    write CSV tables and ``interim_report.html`` into ``out``."""
+    write CSV tables and the DMC reports into ``out``.
+
+    Parameters
+    ----------
+    trial : TrialData
+        The whole trial as read (the data snapshot identifier is computed on it).
+    plan : InterimPlan
+    cutoff : float
+        The data cut-off, calendar months since the first enrolment.
+    out : str or Path
+        Output folder.
+    blinded : bool
+        Write only the open report (pooled data) and compute no comparison between arms.
+    trial_name, report_version : str, optional
+        For the cover; default the design file's ``[report]`` ``trial`` and ``version``, then
+        the trial's metadata ``name`` or ``source``, and version "1".
+    generated : datetime, optional
+        The generation time on the cover (default ``$SOURCE_DATE_EPOCH`` when set, else now):
+        the same inputs and time give byte-identical HTML.
+    paper : {"a4", "letter"}
+        Paper size of the print stylesheet and the PDFs.
+    pdf : bool
+        Print each report to PDF beside its HTML with headless Chromium; when Chromium is not
+        found an :class:`~alstrials.errors.AlstrialsWarning` is issued, the HTML is kept and
+        ``InterimReport.pdfs`` says why the PDF is missing.
+
+    Returns
+    -------
+    InterimReport
+        ``interim_open_report.html`` always, ``interim_closed_report.html`` unless blinded
+        (and their PDFs), ``looks.csv``, ``enrolment.csv``, ``disposition.csv``,
+        ``events_by_type.csv``, ``completeness.csv``, ``projected_looks.csv`` (slope) and, for
+        the closed report, ``interim_summary.csv``, ``boundaries.csv``,
+        ``conditional_power.csv``.
+    """
+    if paper not in PAPER_SIZES:
+        raise DesignError(f"paper must be one of {sorted(PAPER_SIZES)}, got {paper!r}")
     months = [*sorted(plan.looks), float(cutoff)]
     if len(months) > plan.k:
         raise DesignError(
@@ -391,15 +585,8 @@ def run_interim(
         raise DesignError(f"earlier looks {list(plan.looks)} must all precede the cut-off {cutoff}")
     design = plan.design()
     max_info = plan.maximum_information(design)
-    looks = []
-    for month in months:
-        cut = cut_at(trial, month)
-        if blinded:
-            looks.append(_blinded_look(blind(cut), plan, month))
-        elif plan.endpoint == "slope":
-            looks.append(_slope_look(cut, month))
-        else:
-            looks.append(_events_look(cut, month, plan.allocation))
+    pooled_looks = _analyse(trial, plan, months, blinded=True)
+    looks = pooled_looks if blinded else _analyse(trial, plan, months, blinded=False)
     fractions = [look.information / max_info for look in looks]
     if any(f >= 1.0 for f in fractions[:-1]):
         raise DesignError(
@@ -407,9 +594,9 @@ def run_interim(
             f"(fractions {np.round(fractions, 3).tolist()}): that look was the final analysis. "
             "Check the planned effect or max_information in the design file."
         )
+    final = len(looks) >= plan.k or fractions[-1] >= 1.0
     result = None
     if not blinded:
-        final = len(looks) >= plan.k or fractions[-1] >= 1.0
         result = interim_analysis(
             design,
             z=[lk.z for lk in looks],
@@ -420,93 +607,117 @@ def run_interim(
         )
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
+    cut = cut_at(trial, float(cutoff))
     report = InterimReport(plan, tuple(looks), max_info, result, ())
-    files = _write(cut, report, design, float(cutoff), folder, blinded)  # cut: the last look
-    return InterimReport(plan, tuple(looks), max_info, result, tuple(files))
+    common = {
+        "trial_name": trial_name
+        or str(plan.report.get("trial") or trial.metadata.get("name") or "")
+        or str(trial.metadata.get("source") or "ALS trial"),
+        "report_version": report_version or str(plan.report.get("version", "1")),
+        "generated": _generation_time(generated),
+        "snapshot": snapshot_id(trial),
+        "digests": table_digests(trial),
+        "versions": software_versions(),
+        "screened": plan.report.get("screened"),
+        "paper": paper,
+    }
+    open_inputs = _inputs(cut, report, design, float(cutoff), pooled_looks, final, common, True)
+    closed_inputs = (
+        None
+        if blinded
+        else _inputs(cut, report, design, float(cutoff), looks, final, common, False)
+    )
+    written = write_reports(open_inputs, closed_inputs, folder, pdf=pdf)
+    files = [_csv(report.looks_table, folder / "looks.csv")]
+    shown = blind(cut) if blinded else cut
+    enrolment = shown.subjects.groupby("arm", observed=True).size().rename("subjects")
+    files.append(_csv(enrolment.reset_index(), folder / "enrolment.csv"))
+    for name in CSV_TABLES:
+        files.append(_csv(written.tables[name], folder / f"{name}.csv"))
+    shown_inputs = open_inputs if closed_inputs is None else closed_inputs
+    if shown_inputs.projection is not None:
+        files.append(_csv(shown_inputs.projection.looks, folder / "projected_looks.csv"))
+    if result is not None:
+        files.append(_csv(result.summary(), folder / "interim_summary.csv", index=True))
+        files.append(_csv(result.design.table, folder / "boundaries.csv", index=True))
+        files.append(_csv(_power_values(result), folder / "conditional_power.csv"))
+    files.extend(written.files)
+    return replace(
+        report,
+        files=tuple(files),
+        reports=written.reports,
+        pdfs=written.pdfs,
+        snapshot=str(common["snapshot"]),
+    )
+
+
+def _power_values(result: InterimResult) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "quantity": [
+                "conditional power (current trend)",
+                "conditional power (design effect)",
+                "predictive power (flat prior)",
+            ],
+            "value": [
+                result.conditional_power_trend,
+                result.conditional_power_design,
+                result.predictive_power,
+            ],
+        }
+    )
+
+
+def _inputs(
+    cut: TrialData,
+    report: InterimReport,
+    design: GSDesign,
+    cutoff: float,
+    looks: list[Look],
+    final: bool,
+    common: dict[str, Any],
+    pooled: bool,
+) -> ReportInputs:
+    """What the open (``pooled``) or closed report is built from."""
+    plan, max_info = report.plan, report.max_information
+    table = pd.DataFrame([vars(look) for look in looks])
+    table.insert(0, "look", np.arange(1, len(table) + 1))
+    table["fraction"] = table["information"] / max_info
+    if pooled:
+        table = table.drop(columns=["estimate", "se", "z"])
+    fractions = table["fraction"].to_numpy(dtype=float)
+    updated = (
+        report.result.design
+        if report.result is not None and not pooled
+        else update_design(design, np.minimum(fractions, 1.0) if final else fractions, final=final)
+    )
+    projection = (
+        _projection(cut, plan, updated, max_info, blinded=pooled)
+        if plan.endpoint == "slope"
+        else None
+    )
+    schedule = tuple(float(v) for v in visit_schedule(cut))
+    return ReportInputs(
+        cutoff=cutoff,
+        cut=cut,
+        endpoint=plan.endpoint,
+        effect=plan.effect,
+        allocation=plan.allocation,
+        planned=design,
+        updated=updated,
+        max_information=max_info,
+        information_given=plan.max_information is not None,
+        looks=table,
+        follow_up=max(schedule),
+        schedule=schedule,
+        projection=projection,
+        result=None if pooled else report.result,
+        supportive=None if pooled else _supportive(cut, plan),
+        options=dict(plan.options),
+        **common,
+    )
 
 
 def _csv(frame: pd.DataFrame, path: Path, index: bool = False) -> Path:
     frame.to_csv(path, index=index, lineterminator="\n", float_format="%.8g")
     return path
-
-
-def _write(
-    cut: TrialData,
-    report: InterimReport,
-    design: GSDesign,
-    cutoff: float,
-    folder: Path,
-    blinded: bool,
-) -> list[Path]:
-    """Write the tables and the HTML report; ``cut`` is the trial cut at ``cutoff``."""
-    shown = blind(cut) if blinded else cut
-    files = [_csv(report.looks_table, folder / "looks.csv")]
-    enrolment = shown.subjects.groupby("arm", observed=True).size().rename("subjects")
-    files.append(_csv(enrolment.reset_index(), folder / "enrolment.csv"))
-    mode = "BLINDED" if blinded else "unblinded"
-    html = HtmlReport(f"Interim analysis at calendar month {cutoff:g} ({mode})")
-    html.paragraph(
-        f"Design: {design!r}. Endpoint: {report.plan.endpoint}. Maximum information "
-        f"{report.max_information:.4g}. Data cut at calendar month {cutoff:g}: "
-        f"{shown.n_subjects} subjects, {len(shown.alsfrs)} ALSFRS-R visits, "
-        f"{len(shown.mri)} MRI scans, {int(shown.events['event'].sum())} events."
-    )
-    if blinded:
-        html.paragraph(
-            "Blinded report: arms are pooled; no comparison between arms, boundary "
-            "crossing or conditional power is shown.",
-            css_class="note",
-        )
-    html.heading("Enrolment").table(enrolment.to_frame(), "Subjects enrolled by the cut-off")
-    html.figure(plot_enrolment(shown, cutoff=cutoff), "Cumulative enrolment")
-    html.heading("Information").table(report.looks_table, "Looks", index=False)
-    if report.plan.endpoint == "slope":
-        projection = project_slope_looks(
-            cut, report.plan, design, report.max_information, blinded=blinded
-        )
-        files.append(_csv(projection, folder / "projected_looks.csv"))
-        html.table(
-            projection,
-            "Projected calendar month of each planned look (subjects "
-            "enrolled so far, planned visit schedule, pooled variance components, "
-            "no further enrolment)",
-            index=False,
-        )
-    if report.result is not None:
-        res = report.result
-        decision = res.decision[-1]
-        summary = res.summary()
-        files.append(_csv(summary, folder / "interim_summary.csv", index=True))
-        files.append(_csv(res.design.table, folder / "boundaries.csv", index=True))
-        power = pd.DataFrame(
-            {
-                "quantity": [
-                    "conditional power (current trend)",
-                    "conditional power (design effect)",
-                    "predictive power (flat prior)",
-                ],
-                "value": [
-                    res.conditional_power_trend,
-                    res.conditional_power_design,
-                    res.predictive_power,
-                ],
-            }
-        )
-        files.append(_csv(power, folder / "conditional_power.csv"))
-        html.heading("Decision").paragraph(
-            f"Decision at this look: {decision}", css_class="decision"
-        )
-        html.table(summary, "Test statistics, boundaries and repeated confidence intervals")
-        html.table(power, "Conditional and predictive power", index=False)
-        html.figure(
-            plot_boundaries(res.design, z=list(res.z), info=list(res.info)),
-            "Boundaries at the observed information fractions with the observed z",
-        )
-        html.table(res.design.table, "Updated design")
-    html.heading("ALSFRS-R")
-    html.figure(plot_alsfrs_trajectories(shown), "ALSFRS-R trajectories")
-    html.heading("Survival")
-    km = kaplan_meier(survival_frame(shown), "months", "event", by="arm")
-    html.figure(plot_km(km, title="Kaplan-Meier (composite endpoint)"), "Kaplan-Meier")
-    files.append(html.write(folder / "interim_report.html"))
-    return files

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pandas as pd
 
 from alstrials.data.schema import TrialData
+from alstrials.reporting.save import save_figure
 
 __all__ = ["Step", "Outputs"]
 
@@ -29,13 +29,10 @@ class Outputs:
         return path
 
     def figure(self, name: str, ax_or_fig) -> Path:  # noqa: ANN001
-        fig = getattr(ax_or_fig, "figure", ax_or_fig)
-        path = self.folder / "figures" / f"{name}.png"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Software": None})
-        plt.close(fig)
-        self.files.append(path)
-        return path
+        """Save a figure (Figure, Axes or array of Axes) as PNG and PDF; return the PNG."""
+        paths = save_figure(ax_or_fig, self.folder / "figures" / name, close=True)
+        self.files.extend(paths)
+        return paths[0]
 
     def text(self, name: str, content: str) -> Path:
         path = self.folder / name

@@ -23,6 +23,7 @@ from alstrials.models.survival import (
 )
 from alstrials.reporting.competing_plots import plot_cumulative_incidence
 from alstrials.reporting.forest import forest_plot
+from alstrials.reporting.style import axis_label
 from alstrials.reporting.survival_plots import plot_km
 from alstrials.workflows.step import Outputs, Step
 
@@ -36,7 +37,13 @@ def _survival_by(data: pd.DataFrame, by: str, label: str, out: Outputs) -> None:
     km = kaplan_meier(data, "months", "event", by=by)
     out.table(f"km_{label}", km.table, index=False)
     out.table(f"km_median_{label}", km.median)
-    out.figure(f"km_{label}", plot_km(km, title=f"Kaplan-Meier by {by}"))
+    ax = plot_km(
+        km,
+        xlabel=axis_label("months"),
+        ylabel="Event-free probability",
+        title=f"Free of death, tracheostomy or permanent ventilation, by {by}",
+    )
+    out.figure(f"km_{label}", ax)
     out.table(f"logrank_{label}", logrank(data, "months", "event", by=by).summary())
     out.table(f"rmst_{label}", rmst(data, "months", "event", by=by, tau=tau).summary())
 
@@ -60,13 +67,15 @@ def cox_step(trial: TrialData, out: Outputs) -> None:
     rows = rows.assign(composite_sign=rows["composite_sign"].astype(float))
     tv = fit_cox(rows, "stop", "event", TV_FORMULA, start="start", cluster="subject_id")
     out.table("cox_time_varying_mri", tv.coef)
-    ax = forest_plot({"baseline MRI": fit.coef, "time-varying MRI": tv.coef})
-    ax.set_title("Hazard ratios (Cox models)")
+    ax = forest_plot(
+        {"Cox, baseline MRI": fit.coef, "Cox, time-varying MRI": tv.coef},
+        title="Hazard ratios for death, tracheostomy or ventilation",
+    )
     out.figure("cox_forest", ax)
 
 
 def accuracy_literature_step(trial: TrialData, out: Outputs) -> None:
-    # The literature 2x2 table behind the reported figures (CALIBRATION.md).
+    # The literature 2x2 table behind the reported figures (docs/simulator.md, Calibration sources).
     out.table("accuracy_literature_counts", diagnostic_accuracy(tp=120, fp=13, fn=51, tn=57))
 
 

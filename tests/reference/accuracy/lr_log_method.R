@@ -2,7 +2,7 @@
 # (Simel, Samsa & Matchar 1991) and Wilson intervals (prop.test without continuity correction,
 # whose interval is the Wilson score interval). Run: Rscript lr_log_method.R > lr_log_method.csv
 tables <- list(
-  c(tp = 120, fp = 13, fn = 51, tn = 57),   # MRI composite sign, CALIBRATION.md
+  c(tp = 120, fp = 13, fn = 51, tn = 57),   # MRI composite sign, docs/simulator.md
   c(tp = 25, fp = 10, fn = 5, tn = 60),
   c(tp = 8, fp = 3, fn = 12, tn = 40),
   c(tp = 30, fp = 0, fn = 4, tn = 22)        # zero cell: 0.5 added to all four cells

@@ -1,6 +1,7 @@
 """The parameters of the simulated ALS trial: one frozen :class:`Scenario`.
 
-Every field is documented with its value, unit, source in ``shared/CALIBRATION.md`` and status:
+Every field is documented with its value, unit, source (``docs/simulator.md``, Calibration sources)
+and status:
 *seen* (read in the published text), *derived* (arithmetic on seen figures) or *unverified* (an
 assumption; use as a sensitivity range). ``docs/simulator.md`` has the same table.
 
@@ -36,7 +37,7 @@ CAUSE_LOG_OR_FIELDS: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class Scenario:
-    """Parameters of the generative model (defaults follow ``CALIBRATION.md``).
+    """Parameters of the generative model (defaults: ``docs/simulator.md``, Calibration sources).
 
     Time is in months, ALSFRS-R in points. ``status`` below is seen / derived / unverified.
 

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import multiprocessing
 import os
 import traceback
 import warnings
@@ -222,8 +223,12 @@ def _executor_map(
     *,
     workers: int,
     client: Any,
+    spawn: bool = False,
 ) -> Iterable[list[dict[str, Any]]]:
-    """Yield batch results as they finish, on Dask, local processes or in this process."""
+    """Yield batch results as they finish, on Dask, local processes or in this process.
+
+    ``spawn=True`` starts the local processes fresh instead of forking (JAX deadlocks after a fork).
+    """
     if client is not None:
         from distributed import as_completed as dask_completed
 
@@ -235,7 +240,8 @@ def _executor_map(
         for batch in batches:
             yield run(batch)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    context = multiprocessing.get_context("spawn") if spawn else None
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = [pool.submit(run, batch, one_thread=True) for batch in batches]
         for future in as_completed(futures):
             yield future.result()

@@ -76,7 +76,7 @@ class CIFResult(ResultMixin):
         cause at ``time``, ``var`` the cuminc (Gray delta-method) variance.
     tests : DataFrame or None
         Gray's test per cause (``statistic df p``, indexed by cause) when there are two or more
-        groups, else None.
+        groups, else None; also available as :attr:`gray_test`.
     groups, causes : list
     last_time : dict
         The largest follow-up time of each group (the curves are defined up to it).
@@ -100,6 +100,12 @@ class CIFResult(ResultMixin):
             f"CIFResult({len(self.groups)} group(s) x {len(self.causes)} cause(s) "
             f"{self.causes}, {int(self.table['n_event'].sum())} events)"
         )
+
+    @property
+    def gray_test(self) -> pd.DataFrame | None:
+        """Gray's test per cause: indexed by ``cause``, columns ``statistic df p`` (None with
+        one group). The same table as :attr:`tests`."""
+        return self.tests
 
     def at(self, times: Sequence[float] | np.ndarray) -> pd.DataFrame:
         """The curves at ``times`` (step functions, right-continuous): columns
@@ -192,11 +198,11 @@ def _intervals(
 def cumulative_incidence(
     data: pd.DataFrame,
     duration: str,
-    status: str,
-    *,
+    cause: str,
     by: str | Sequence[str] | None = None,
-    strata: str | Sequence[str] | None = None,
     censored: object = "censored",
+    *,
+    strata: str | Sequence[str] | None = None,
     rho: float = 0.0,
     alpha: float = 0.05,
     conf_type: str = "log-log",
@@ -210,16 +216,16 @@ def cumulative_incidence(
         One row per subject.
     duration : str
         Column of follow-up times.
-    status : str
+    cause : str
         Column naming the cause of the event, or ``censored`` for censored rows (missing values
         are censored too).
     by : str or list of str, optional
         Group column(s): one curve per group and cause, and Gray's tests when there are two or
         more groups.
+    censored : object
+        The censoring code of ``cause`` (default ``"censored"``; ``0`` for cmprsk-style codes).
     strata : str or list of str, optional
         Strata for Gray's tests (the curves are not stratified), as cuminc's ``strata``.
-    censored : object
-        The censoring code of ``status`` (default ``"censored"``; ``0`` for cmprsk-style codes).
     rho : float
         Power of the weight of Gray's test (cmprsk default 0).
     alpha : float
@@ -250,8 +256,8 @@ def cumulative_incidence(
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
     by_cols, strata_cols = as_names(by), as_names(strata)
-    require_columns(data, [duration, status, *by_cols, *strata_cols])
-    cd = competing_data(data, duration, status, censored)
+    require_columns(data, [duration, cause, *by_cols, *strata_cols])
+    cd = competing_data(data, duration, cause, censored)
     gcodes, glabels = group_codes(data, by_cols)
     z = float(stats.norm.ppf(1 - alpha / 2))
     frames, last = [], {}

@@ -1,4 +1,7 @@
-"""Fine-Gray subdistribution hazards regression: :func:`fit_fine_gray`, :class:`FineGrayResult`.
+"""Fine-Gray subdistribution hazards regression: :func:`fit_finegray`, :class:`FineGrayResult`.
+
+:func:`fit_fine_gray` is the earlier spelling (``status`` column, keyword ``cause=`` for the
+cause of interest), kept for existing callers; it returns the same fit.
 
 Model: the subdistribution hazard of the cause of interest,
 :math:`\\lambda_1(t \\mid x) = -\\frac{d}{dt}\\log(1 - F_1(t \\mid x))`, is proportional,
@@ -54,12 +57,12 @@ from alstrials.models.diagnostics import (
 from alstrials.models.formula import check_formula
 from alstrials.models.survival._data import drop_incomplete_rows, group_codes, require_columns
 
-__all__ = ["fit_fine_gray", "FineGrayResult"]
+__all__ = ["fit_finegray", "fit_fine_gray", "FineGrayResult"]
 
 
 @dataclass(frozen=True, eq=False, repr=False)
 class FineGrayResult(ResultMixin):
-    """A fitted Fine-Gray model. Build with :func:`fit_fine_gray`.
+    """A fitted Fine-Gray model. Build with :func:`fit_finegray`.
 
     Attributes
     ----------
@@ -151,14 +154,14 @@ def _design(data: pd.DataFrame, formula: str) -> tuple[pd.DataFrame, Any, str]:
     return x, mm.model_spec, rhs
 
 
-def fit_fine_gray(
+def fit_finegray(
     data: pd.DataFrame,
     duration: str,
-    status: str,
+    cause: str,
     formula: str,
-    *,
-    cause: object,
+    cause_of_interest: object,
     censored: object = "censored",
+    *,
     cengroup: str | None = None,
     alpha: float = 0.05,
     max_iter: int = 50,
@@ -172,16 +175,17 @@ def fit_fine_gray(
         One row per subject.
     duration : str
         Column of follow-up times.
-    status : str
+    cause : str
         Column naming the cause of each event, or the censoring code ``censored`` (missing
         values are censored too; see :mod:`alstrials.models.competing._data`).
     formula : str
         Right-hand side, e.g. ``"active + age"`` (formulaic syntax restricted as in
         :func:`~alstrials.models.survival.fit_cox`; no intercept).
-    cause : object
-        The cause of interest (a value of ``status``); every other cause competes.
+    cause_of_interest : object
+        The cause whose subdistribution hazard is modelled (a value of column ``cause``);
+        every other cause competes.
     censored : object
-        The censoring code of ``status`` (``0`` for cmprsk-style codes).
+        The censoring code of column ``cause`` (``0`` for cmprsk-style codes).
     cengroup : str, optional
         Column of groups with separate censoring distributions (crr's ``cengroup``).
     alpha : float
@@ -215,10 +219,51 @@ def fit_fine_gray(
     >>> d = pd.DataFrame({"t": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
     ...                   "s": ["x", "y", "x", "censored", "y", "x", "censored", "x", "y", "x"],
     ...                   "z": [1.2, 0.1, 0.8, -0.3, 0.0, 0.5, -1.0, -0.2, 0.3, -0.9]})
-    >>> fit = fit_fine_gray(d, "t", "s", "z", cause="x")
+    >>> fit = fit_finegray(d, "t", "s", "z", cause_of_interest="x")
     >>> fit.coef.loc["z", ["estimate", "se"]].round(4).tolist()
     [1.7112, 1.2908]
     """
+    return _fit(
+        data, duration, cause, formula, cause_of_interest, censored, cengroup, alpha, max_iter,
+        tol, "fit_finegray",
+    )  # fmt: skip
+
+
+def fit_fine_gray(
+    data: pd.DataFrame,
+    duration: str,
+    status: str,
+    formula: str,
+    *,
+    cause: object,
+    censored: object = "censored",
+    cengroup: str | None = None,
+    alpha: float = 0.05,
+    max_iter: int = 50,
+    tol: float = 1e-9,
+) -> FineGrayResult:
+    """:func:`fit_finegray` under its earlier spelling: the cause column is ``status`` and
+    the cause of interest the keyword ``cause``. Kept for existing callers (the survival
+    workflow, the benchmark); new code should call :func:`fit_finegray`."""
+    return _fit(
+        data, duration, status, formula, cause, censored, cengroup, alpha, max_iter, tol,
+        "fit_fine_gray",
+    )  # fmt: skip
+
+
+def _fit(
+    data: pd.DataFrame,
+    duration: str,
+    status: str,
+    formula: str,
+    cause: object,
+    censored: object,
+    cengroup: str | None,
+    alpha: float,
+    max_iter: int,
+    tol: float,
+    name: str,
+) -> FineGrayResult:
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
     require_columns(data, [duration, status, *([cengroup] if cengroup else [])])
@@ -238,7 +283,7 @@ def fit_fine_gray(
     kept, x_frame = drop_incomplete_rows(
         data, x_frame, [duration, *([cengroup] if cengroup else [])]
     )
-    cd = competing_data(kept, duration, status, censored, stacklevel=3)
+    cd = competing_data(kept, duration, status, censored, stacklevel=4)
     cause_code = next((k + 1 for k, c in enumerate(cd.causes) if c == cause), 0)
     kind = np.where(cd.code == 0, 0, np.where(cd.code == cause_code, 1, 2))
     cg, _ = group_codes(kept, [cengroup] if cengroup else [])
@@ -267,9 +312,7 @@ def fit_fine_gray(
             f"no events of cause {cause!r} in the data used (after dropping missing values): "
             "the subdistribution hazard ratios are not estimable"
         )
-        warnings.warn(
-            f"fit_fine_gray: {problem}; estimates are NaN.", ConvergenceWarning, stacklevel=2
-        )
+        warnings.warn(f"{name}: {problem}; estimates are NaN.", ConvergenceWarning, stacklevel=3)
         nan = np.full(p, np.nan)
         return _result(
             nan, np.full((p, p), np.nan), np.full((p, p), np.nan), names, alpha, float("nan"),
@@ -300,12 +343,12 @@ def fit_fine_gray(
     converged = fit.converged and not problems
     if not converged:
         warnings.warn(
-            "fit_fine_gray did not converge to a usable estimate ("
+            f"{name} did not converge to a usable estimate ("
             + "; ".join([*([fit.message] if fit.message else []), *problems])
             + "); estimates are unreliable. Check for covariates that perfectly predict events "
             "of the cause, too few events, or raise max_iter.",
             ConvergenceWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
     hazard = idx.d / ev.s0 * np.exp(-ev.shift)
     baseline = pd.DataFrame(

@@ -173,7 +173,7 @@ def gray_statistic(
 def gray_test(
     data: pd.DataFrame,
     duration: str,
-    status: str,
+    cause: str,
     by: str | Sequence[str],
     *,
     strata: str | Sequence[str] | None = None,
@@ -189,7 +189,7 @@ def gray_test(
         One row per subject.
     duration : str
         Column of follow-up times.
-    status : str
+    cause : str
         Column of the cause of the event, or ``censored`` for censored rows (missing values are
         censored too; see :mod:`alstrials.models.competing._data`).
     by : str or list of str
@@ -199,7 +199,7 @@ def gray_test(
     rho : float
         Power of the weight :math:`(1 - F(t-))^\\rho` (cmprsk's ``rho``, default 0).
     censored : object
-        The censoring code of ``status``.
+        The censoring code of column ``cause``.
 
     Returns
     -------
@@ -218,18 +218,18 @@ def gray_test(
     {'x': 0.5121, 'y': 0.053}
     """
     by_cols, strata_cols = as_names(by), as_names(strata)
-    require_columns(data, [duration, status, *by_cols, *strata_cols])
+    require_columns(data, [duration, cause, *by_cols, *strata_cols])
     if not np.isfinite(rho):
         raise ValueError(f"rho must be a finite number, got {rho!r}")
-    cd = competing_data(data, duration, status, censored)
+    cd = competing_data(data, duration, cause, censored)
     gcodes, glabels = group_codes(data, by_cols)
     if len(glabels) < 2:
         raise ValueError(f"Gray's test needs at least two groups in {by_cols}, found {glabels}")
     scodes, _ = group_codes(data, strata_cols)
     rows = []
-    for k, cause in enumerate(cd.causes, start=1):
+    for k, label in enumerate(cd.causes, start=1):
         stat, df = gray_statistic(cd.time, cd.code, gcodes, k, strata=scodes, rho=rho)
-        rows.append((cause, stat, df))
+        rows.append((label, stat, df))
     tests = pd.DataFrame(rows, columns=["cause", "statistic", "df"]).set_index("cause")
     tests["p"] = stats.chi2.sf(tests["statistic"], tests["df"])
     return GrayTestResult(tests=tests, groups=glabels, rho=float(rho))

@@ -1,5 +1,7 @@
 """Accuracy of predicted risks for survival and competing-risks outcomes.
 
+* :func:`prediction_accuracy`: a fitted cause-specific Cox, Cox or joint model's predicted
+  risks scored on (held-out) data (:class:`AccuracyResult`: ``auc``, ``brier``);
 * :func:`score_predictions`: time-dependent AUC and Brier score with Kaplan-Meier censoring
   weights (riskRegression's ``Score(cens.model = "km")``), influence-function standard errors
   and percentile bootstrap intervals;
@@ -18,14 +20,17 @@ from alstrials.models.prediction.landmark import (
     dynamic_prediction_accuracy,
     landmark_predictions,
 )
+from alstrials.models.prediction.model_accuracy import AccuracyResult, prediction_accuracy
 from alstrials.models.prediction.score import NULL_MODEL, score_predictions
 
 __all__ = [
+    "AccuracyResult",
     "NULL_MODEL",
     "DynamicAccuracy",
     "aalen_johansen",
     "calibration_table",
     "dynamic_prediction_accuracy",
     "landmark_predictions",
+    "prediction_accuracy",
     "score_predictions",
 ]

@@ -107,8 +107,10 @@ def drop_incomplete_rows(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The rows of ``data`` that the model matrix ``x_frame`` kept and that have every column
     of ``needed``, with the matching rows of ``x_frame``; the rows set aside are counted in a
-    :class:`~alstrials.errors.DataWarning` (pointing at the caller's caller, the user's fit)."""
-    kept = data.loc[x_frame.index]
+    :class:`~alstrials.errors.DataWarning` (pointing at the caller's caller, the user's fit).
+    When no row is dropped the returned frame is ``data`` itself (not a copy): read only."""
+    same_rows = len(x_frame) == len(data) and x_frame.index.equals(data.index)
+    kept = data if same_rows else data.loc[x_frame.index]
     key_na = kept[list(needed)].isna().any(axis=1).to_numpy()
     n_dropped = len(data) - len(kept) + int(key_na.sum())
     if n_dropped:

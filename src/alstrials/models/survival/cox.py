@@ -31,7 +31,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from formulaic import model_matrix
 from scipy import stats
 
 from alstrials._results import ResultMixin, convergence_note
@@ -53,6 +52,7 @@ from alstrials.models.survival._data import (
     require_columns,
 )
 from alstrials.models.survival.concordance import harrell_c
+from alstrials.models.survival.cox_design import covariate_frame
 from alstrials.models.ties import merge_close_times, score_tolerance
 
 __all__ = ["fit_cox", "CoxResult", "CoxDesign"]
@@ -74,8 +74,9 @@ class CoxDesign:
     strata_labels: list[str]
     strata_columns: list[str]
     index: Any  # RiskSetIndex
-    model_spec: Any  # formulaic ModelSpec, to build newdata rows
+    model_spec: Any  # LazyModelSpec: the formulaic spec, to build newdata rows
     row_labels: pd.Index
+    group_hazard: np.ndarray  # baseline hazard increment of every event-time group (at x = 0)
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -118,7 +119,11 @@ class CoxResult(ResultMixin):
     message: str
     problems: tuple[str, ...]
     _design: CoxDesign = field(repr=False)
-    _baseline: pd.DataFrame = field(repr=False)
+
+    @cached_property
+    def _baseline(self) -> pd.DataFrame:
+        """Baseline cumulative hazard at the centring means, built on first use."""
+        return _baseline_table(self._design)
 
     def __repr__(self) -> str:
         rob = ", robust SE" if self.robust else ""
@@ -235,6 +240,16 @@ def _drop_intercept(x: pd.DataFrame) -> pd.DataFrame:
     return x.drop(columns=[c for c in x.columns if c == "Intercept"])
 
 
+def _rank_equivalent(x: np.ndarray) -> np.ndarray:
+    """A p x p matrix with the column norms and singular values of the tall ``x``: the R of
+    its QR decomposition (``x = QR``, ``Q`` orthonormal), so that the rank check costs one QR
+    instead of the SVD of an n x p matrix."""
+    n, p = x.shape
+    if n <= 4 * p:
+        return x
+    return np.asarray(np.linalg.qr(x, mode="r"))
+
+
 def fit_cox(
     data: pd.DataFrame,
     duration: str,
@@ -329,8 +344,7 @@ def fit_cox(
     rhs = rhs.strip()
     if not rhs:
         raise ValueError("formula has no covariates; give e.g. 'age + sex'")
-    mm = model_matrix(rhs, data)
-    x_frame = _drop_intercept(pd.DataFrame(mm))
+    x_frame, model_spec = covariate_frame(rhs, data)
     if x_frame.shape[1] == 0:
         raise ValueError(f"formula {formula!r} produced no covariate columns")
     kept, x_frame = drop_incomplete_rows(data, x_frame, needed)
@@ -361,7 +375,7 @@ def fit_cox(
     names = list(x_frame.columns)
     p = len(names)
     check_full_rank(
-        x,
+        _rank_equivalent(x),
         names,
         what=f"the Cox design of {rhs!r} (covariates centred; the baseline hazard absorbs "
         "constants)",
@@ -387,7 +401,7 @@ def fit_cox(
     se = np.sqrt(np.diag(vcov))
     problems = information_problems(fit.evaluation.information, "Cox information")
     problems += monotone_directions(
-        lambda b: engine.evaluate(idx, x, b, second=False).loglik,
+        fit.layout.loglik,
         fit.beta,
         np.sqrt(np.abs(np.diag(naive))),
         range(p),
@@ -445,8 +459,9 @@ def fit_cox(
         strata_labels=s_labels,
         strata_columns=strata_cols,
         index=idx,
-        model_spec=mm.model_spec,
+        model_spec=model_spec,
         row_labels=kept.index,
+        group_hazard=engine.group_hazard(idx, fit.evaluation)[0],
     )
     n_subjects = int(kept[cluster].nunique()) if cluster is not None else len(kept)
     return CoxResult(
@@ -467,22 +482,26 @@ def fit_cox(
         message=fit.message,
         problems=tuple(problems),
         _design=design,
-        _baseline=_baseline_table(design, fit),
     )
 
 
-def _baseline_table(d: CoxDesign, fit: engine.CoxFit) -> pd.DataFrame:
+def _baseline_table(d: CoxDesign) -> pd.DataFrame:
     """Baseline cumulative hazard at the covariate means, at every distinct stop time."""
     idx = d.index
-    h, _ = engine.group_hazard(idx, fit.evaluation)
+    h = d.group_hazard
+    single = len(d.strata_labels) == 1
+    order = np.argsort(d.stop, kind="stable") if single else np.lexsort((d.stop, d.strata))
+    stop_sorted = d.stop[order]
+    bounds = np.searchsorted(d.strata[order], np.arange(len(d.strata_labels) + 1))
     frames = []
     for code, label in enumerate(d.strata_labels):
-        in_s = d.strata == code
-        times = np.unique(d.stop[in_s])
-        stops = np.sort(d.stop[in_s])
-        n_risk = stops.shape[0] - np.searchsorted(stops, times, side="left")
+        stops = stop_sorted[bounds[code] : bounds[code + 1]]
+        first = np.ones(stops.shape[0], dtype=bool)
+        first[1:] = stops[1:] != stops[:-1]
+        times = stops[first]
+        n_risk = stops.shape[0] - np.flatnonzero(first)
         if d.start is not None:
-            starts = np.sort(d.start[in_s])
+            starts = np.sort(d.start[d.strata == code] if not single else d.start)
             n_risk = n_risk - (starts.shape[0] - np.searchsorted(starts, times, side="left"))
         g = idx.group_stratum == code
         gt, gh, gn = idx.group_time[g], h[g], idx.group_size[g]

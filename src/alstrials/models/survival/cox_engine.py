@@ -9,22 +9,35 @@ For one stratum and one distinct event time :math:`t_k` with :math:`d_k` deaths 
 :math:`R_k = \\sum_{\\text{risk}} e^{\\eta_i}` and :math:`E_k = \\sum_{D_k} e^{\\eta_i}`, and
 :math:`R^{(1)}, E^{(1)}, R^{(2)}, E^{(2)}` the same sums weighted by :math:`x_i` and
 :math:`x_i x_i^\\top`. Efron's approximation uses the ``d_k`` "slots" ``l = 0..d_k-1`` with
-fraction :math:`f_l = l/d_k` (Breslow: :math:`f_l = 0`)
+fraction :math:`f_l = l/d_k` (Breslow: :math:`f_l = 0`) and denominators
+:math:`Q_{kl} = R_k - f_l E_k`
 
 .. math::
 
-    \\ell(\\beta) = \\sum_k \\Big[\\sum_{D_k}\\eta_i - \\sum_l \\log(R_k - f_l E_k)\\Big],\\quad
+    \\ell(\\beta) = \\sum_k \\Big[\\sum_{D_k}\\eta_i - \\sum_l \\log Q_{kl}\\Big],\\quad
     U = \\sum_k \\Big[\\sum_{D_k} x_i - \\sum_l m_{kl}\\Big],\\quad
-    \\mathcal I = \\sum_k\\sum_l \\Big[\\frac{R^{(2)}_k - f_l E^{(2)}_k}{R_k - f_l E_k}
+    \\mathcal I = \\sum_k\\sum_l \\Big[\\frac{R^{(2)}_k - f_l E^{(2)}_k}{Q_{kl}}
       - m_{kl}m_{kl}^\\top\\Big]
 
-with :math:`m_{kl} = (R^{(1)}_k - f_l E^{(1)}_k)/(R_k - f_l E_k)`.
+with :math:`m_{kl} = (R^{(1)}_k - f_l E^{(1)}_k)/Q_{kl}`.
 
-Computation. Rows are sorted once by (stratum, stop descending) and, for counting-process data,
-by (stratum, start descending); the risk-set sums of every event time are differences of
-cumulative sums located with ``searchsorted`` on integer keys, so one likelihood evaluation is
-O(n p^2) numpy work with no Python loop over times. Covariates are centred at their means
-(which leaves the partial likelihood unchanged) for numerical stability.
+Computation. The slot sums factor into per-group scalars: with :math:`a_k = \\sum_l 1/Q_{kl}`,
+:math:`b_k = \\sum_l f_l/Q_{kl}` and :math:`c^{(r)}_k = \\sum_l f_l^r/Q_{kl}^2` (r = 0, 1, 2),
+
+.. math::
+
+    \\sum_l m_{kl} = a_k R^{(1)}_k - b_k E^{(1)}_k,\\qquad
+    \\sum_l m_{kl}m_{kl}^\\top = c^{(0)}_k R^{(1)}R^{(1)\\top}
+      - c^{(1)}_k (R^{(1)}E^{(1)\\top} + E^{(1)}R^{(1)\\top}) + c^{(2)}_k E^{(1)}E^{(1)\\top},
+
+so only the ``O(deaths)`` scalars :math:`Q_{kl}` are computed per slot. The group sums
+:math:`R^{(r)}, E^{(r)}` are bin totals of :math:`e^{\\eta_i}[1, x_i, x_i \\otimes x_i]` (the
+upper triangle) over the sparse time bins of :mod:`alstrials.models.survival.risk_sets`,
+accumulated in reverse time order: one sparse-times-dense product per evaluation, O(n p^2) with
+no sort and no Python loop. The design-dependent columns ``[1, x, x (x) x]`` are gathered into
+the bins' row order once per fit (:class:`CoxLayout`). Covariates are centred at their means by
+the caller (which leaves the partial likelihood unchanged) and :math:`e^{\\eta}` is scaled by
+:math:`e^{-\\max\\eta}`, for numerical stability.
 
 References
 ----------
@@ -36,176 +49,213 @@ Lin DY, Wei LJ (1989). The robust inference for the Cox proportional hazards mod
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
-__all__ = ["RiskSetIndex", "CoxFit", "build_index", "evaluate", "newton_raphson", "score_residuals"]
+from alstrials.models.survival.risk_sets import (
+    RiskSetIndex,
+    build_index,
+    death_sums,
+    risk_sums,
+)
+
+__all__ = [
+    "RiskSetIndex",
+    "CoxLayout",
+    "CoxFit",
+    "Evaluation",
+    "build_index",
+    "evaluate",
+    "newton_raphson",
+    "group_hazard",
+    "score_residuals",
+]
+
+# the names zph.py uses
+_risk_sums = risk_sums
+_death_sums = death_sums
 
 
-@dataclass(frozen=True)
-class RiskSetIndex:
-    """Sort orders and event-time groups, computed once per data set.
+@dataclass(frozen=True, eq=False)
+class Evaluation:
+    """Log partial likelihood, score and information at one beta, with the group sums.
 
-    ``n_groups`` event-time groups ``g`` (distinct (stratum, time) with at least one event);
-    ``risk_hi``/``risk_lo`` are positions in the stop-sorted cumulative sums whose difference is
-    the sum over rows with stop >= t_g in the stratum; ``ent_hi``/``ent_lo`` the same in the
-    start-sorted sums for rows with start >= t_g (None for right-censored data).
+    Denominators are in units of ``exp(eta - shift)``; ``risk1``/``death1`` are the group sums
+    :math:`R^{(1)}, E^{(1)}` in the same units.
     """
 
-    n: int
-    m: int  # number of distinct times + 1: the stride of the integer (stratum, time) keys
-    stop_order: np.ndarray
-    risk_lo: np.ndarray
-    risk_hi: np.ndarray
-    start_order: np.ndarray | None
-    ent_lo: np.ndarray | None
-    ent_hi: np.ndarray | None
-    death_rows: np.ndarray  # row indices of events, grouped by event-time group
-    death_group: np.ndarray  # group index of each entry of death_rows
-    group_time: np.ndarray
-    group_stratum: np.ndarray
-    group_size: np.ndarray
-    slot_group: np.ndarray  # one slot per death: its group
-    slot_frac: np.ndarray  # l / d (Efron) or 0 (Breslow)
-    time_rank_stop: np.ndarray
-    time_rank_start: np.ndarray | None
-    stratum: np.ndarray
-
-
-def build_index(
-    stop: np.ndarray,
-    event: np.ndarray,
-    strata: np.ndarray,
-    start: np.ndarray | None = None,
-    ties: str = "efron",
-) -> RiskSetIndex:
-    """Sort the data once and locate the risk set of every event-time group."""
-    n = stop.shape[0]
-    event = event.astype(bool)
-    times = stop if start is None else np.concatenate([stop, start])
-    uniq = np.unique(times)
-    m = uniq.shape[0] + 1
-    r_stop = np.searchsorted(uniq, stop)
-    s = strata.astype(np.int64)
-    key_stop = s * m + (m - 1 - r_stop)  # ascending = stratum asc, stop desc
-    stop_order = np.argsort(key_stop, kind="stable")
-    ks = key_stop[stop_order]
-
-    ev_rows = np.flatnonzero(event)
-    ev_key = s[ev_rows] * m + r_stop[ev_rows]
-    gkeys, death_group = np.unique(ev_key, return_inverse=True)
-    order = np.argsort(death_group, kind="stable")
-    death_rows = ev_rows[order]
-    death_group = death_group[order]
-    g_stratum = gkeys // m
-    g_rank = gkeys % m
-    g_size = np.bincount(death_group, minlength=gkeys.shape[0])
-
-    lo_key = g_stratum * m
-    hi_key = g_stratum * m + (m - 1 - g_rank)
-    risk_lo = np.searchsorted(ks, lo_key, side="left")
-    risk_hi = np.searchsorted(ks, hi_key, side="right")
-
-    start_order = ent_lo = ent_hi = r_start = None
-    if start is not None:
-        r_start = np.searchsorted(uniq, start)
-        key_start = s * m + (m - 1 - r_start)
-        start_order = np.argsort(key_start, kind="stable")
-        kst = key_start[start_order]
-        ent_lo = np.searchsorted(kst, lo_key, side="left")
-        ent_hi = np.searchsorted(kst, hi_key, side="right")  # rows with start >= t_g
-
-    slot_group = np.repeat(np.arange(gkeys.shape[0]), g_size)
-    if ties == "efron":
-        first = np.repeat(np.cumsum(g_size) - g_size, g_size)
-        slot_frac = (np.arange(slot_group.shape[0]) - first) / np.repeat(g_size, g_size)
-    else:
-        slot_frac = np.zeros(slot_group.shape[0])
-    return RiskSetIndex(
-        n=n,
-        m=m,
-        stop_order=stop_order,
-        risk_lo=risk_lo,
-        risk_hi=risk_hi,
-        start_order=start_order,
-        ent_lo=ent_lo,
-        ent_hi=ent_hi,
-        death_rows=death_rows,
-        death_group=death_group,
-        group_time=uniq[g_rank],
-        group_stratum=g_stratum,
-        group_size=g_size,
-        slot_group=slot_group,
-        slot_frac=slot_frac,
-        time_rank_stop=r_stop,
-        time_rank_start=r_start,
-        stratum=s,
-    )
-
-
-def _risk_sums(idx: RiskSetIndex, values: np.ndarray) -> np.ndarray:
-    """Sum of ``values`` (rows first) over each group's risk set."""
-    flat = values.reshape(values.shape[0], -1)
-    c = np.zeros((flat.shape[0] + 1, flat.shape[1]))
-    np.cumsum(flat[idx.stop_order], axis=0, out=c[1:])
-    out = c[idx.risk_hi] - c[idx.risk_lo]
-    if idx.start_order is not None:
-        np.cumsum(flat[idx.start_order], axis=0, out=c[1:])
-        out -= c[idx.ent_hi] - c[idx.ent_lo]
-    return out.reshape((out.shape[0], *values.shape[1:]))
-
-
-def _death_sums(idx: RiskSetIndex, values: np.ndarray) -> np.ndarray:
-    """Sum of ``values`` over each group's deaths (deaths are stored sorted by group)."""
-    flat = values[idx.death_rows].reshape(idx.death_rows.shape[0], -1)
-    if flat.shape[0] == 0:
-        out = np.zeros((0, flat.shape[1]))
-    else:
-        starts = np.cumsum(idx.group_size) - idx.group_size
-        out = np.add.reduceat(flat, starts, axis=0)
-    return out.reshape((out.shape[0], *values.shape[1:]))
-
-
-@dataclass(frozen=True)
-class Evaluation:
     loglik: float
     score: np.ndarray
     information: np.ndarray
-    slot_denom: np.ndarray  # R - f E per slot (scaled by exp(-shift))
-    slot_mean: np.ndarray  # m_kl per slot
+    slot_denom: np.ndarray  # Q_kl = R - f E per slot (scaled by exp(-shift))
     shift: float
+    risk1: np.ndarray  # (G, p)
+    death1: np.ndarray  # (G, p)
+    coef_a: np.ndarray  # (G,) a_k = sum_l 1/Q_kl
+    coef_b: np.ndarray  # (G,) b_k = sum_l f_l/Q_kl
+    squared_coefs: tuple[np.ndarray, np.ndarray, np.ndarray]  # (G,) c_k^(r), r = 0, 1, 2
+    slot_group: np.ndarray
+    slot_frac: np.ndarray
+
+    @cached_property
+    def slot_mean(self) -> np.ndarray:
+        """m_kl per slot, (deaths, p)."""
+        g, f = self.slot_group, self.slot_frac[:, None]
+        return (self.risk1[g] - f * self.death1[g]) / self.slot_denom[:, None]
+
+
+@dataclass(frozen=True, eq=False)
+class CoxLayout:
+    """A design laid out in the risk-set bins' row order, built once per fit."""
+
+    index: RiskSetIndex
+    xt: np.ndarray  # (p, n_layout): covariates of the layout rows, transposed
+    columns: np.ndarray  # (n_layout, 1 + p + p (p + 1) / 2): [1, x, x_j x_k (j <= k)]
+    entry_columns: np.ndarray | None  # the same at the entry rows (layout[entry_cols])
+    death_x: np.ndarray  # (p,) sum of x over the deaths
+    ones: np.ndarray  # (n_layout,)
+    entry_ones: np.ndarray | None
+    upper: tuple[np.ndarray, np.ndarray]  # indices of the upper triangle
+
+    @classmethod
+    def build(cls, idx: RiskSetIndex, x: np.ndarray) -> CoxLayout:
+        x = np.asarray(x, dtype=float)
+        p = x.shape[1]
+        xl = np.take(x, idx.layout, axis=0)
+        upper = np.triu_indices(p)
+        columns = np.empty((xl.shape[0], 1 + p + upper[0].shape[0]))
+        columns[:, 0] = 1.0
+        columns[:, 1 : 1 + p] = xl
+        np.multiply(xl[:, upper[0]], xl[:, upper[1]], out=columns[:, 1 + p :])
+        entry_columns = None
+        if idx.entry_cols is not None:
+            entry_columns = np.take(columns, idx.entry_cols, axis=0)
+        return cls(
+            index=idx,
+            xt=np.ascontiguousarray(xl.T),
+            columns=columns,
+            entry_columns=entry_columns,
+            death_x=np.take(x, idx.death_rows, axis=0).sum(axis=0),
+            ones=np.ones(xl.shape[0]),
+            entry_ones=None if idx.entry_cols is None else np.ones(idx.entry_cols.shape[0]),
+            upper=upper,
+        )
+
+    @property
+    def p(self) -> int:
+        return int(self.xt.shape[0])
+
+    def _weights(self, beta: np.ndarray) -> tuple[np.ndarray, float]:
+        eta = beta @ self.xt
+        shift = float(eta.max()) if eta.size else 0.0
+        return np.exp(eta - shift), shift
+
+    def _group_sums(
+        self, w: np.ndarray, columns: np.ndarray, entry_columns: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Risk-set and death sums per group of ``w * columns`` (``w`` in layout order)."""
+        idx = self.index
+        stop_bins = idx.stop_matrix(w) @ columns
+        entry_bins = None
+        if idx.entry_cols is not None and entry_columns is not None:
+            entry = idx.entry_matrix(np.take(w, idx.entry_cols))
+            entry_bins = entry @ entry_columns
+        return idx.groups_from_bins(stop_bins, entry_bins)
+
+    def _slots(
+        self, risk0: np.ndarray, death0: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Slot denominators and the per-group a_k, b_k."""
+        idx = self.index
+        g, f = idx.slot_group, idx.slot_frac
+        if not idx.tied_slots:
+            denom = risk0[g]
+            ng = idx.n_groups
+            a = np.bincount(g, weights=1.0 / denom, minlength=ng)
+            return denom, a, np.zeros(ng)
+        denom = risk0[g] - f * death0[g]
+        inv = 1.0 / denom
+        ng = idx.n_groups
+        return (
+            denom,
+            np.bincount(g, weights=inv, minlength=ng),
+            np.bincount(g, weights=f * inv, minlength=ng),
+        )
+
+    def loglik(self, beta: np.ndarray) -> float:
+        """The log partial likelihood alone (cheapest: no covariate sums)."""
+        beta = np.asarray(beta, dtype=float)
+        w, shift = self._weights(beta)
+        risk, deaths = self._group_sums(w, self.ones, self.entry_ones)
+        denom, _, _ = self._slots(risk, deaths)
+        return float(self.death_x @ beta - np.log(denom).sum() - shift * denom.shape[0])
+
+    def evaluate(self, beta: np.ndarray, second: bool = True) -> Evaluation:
+        """Log partial likelihood, score and (``second``) observed information at ``beta``."""
+        beta = np.asarray(beta, dtype=float)
+        p = self.p
+        idx = self.index
+        w, shift = self._weights(beta)
+        if second:  # one product for every column
+            risk, deaths = self._group_sums(w, self.columns, self.entry_columns)
+        else:
+            k = 1 + p
+            entry = None if self.entry_columns is None else self.entry_columns[:, :k]
+            risk, deaths = self._group_sums(w, self.columns[:, :k], entry)
+        denom, a, b = self._slots(risk[:, 0], deaths[:, 0])
+        r1, e1 = risk[:, 1 : 1 + p], deaths[:, 1 : 1 + p]
+        loglik = float(self.death_x @ beta - np.log(denom).sum() - shift * denom.shape[0])
+        score = self.death_x - a @ r1 + b @ e1
+        squared = _squared_coefs(idx, denom)
+        info = np.full((p, p), np.nan)
+        if second:
+            tri = a @ risk[:, 1 + p :] - b @ deaths[:, 1 + p :]
+            info = np.empty((p, p))
+            info[self.upper] = tri
+            info.T[self.upper] = tri
+            c0, c1, c2 = squared
+            cross = r1.T @ (c1[:, None] * e1)
+            info -= r1.T @ (c0[:, None] * r1) - cross - cross.T + e1.T @ (c2[:, None] * e1)
+        return Evaluation(
+            loglik=loglik,
+            score=score,
+            information=info,
+            slot_denom=denom,
+            shift=shift,
+            risk1=r1,
+            death1=e1,
+            coef_a=a,
+            coef_b=b,
+            squared_coefs=squared,
+            slot_group=idx.slot_group,
+            slot_frac=idx.slot_frac,
+        )
+
+
+def _squared_coefs(
+    idx: RiskSetIndex, denom: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-group c0, c1, c2 = sum_l f_l^r / Q_kl^2."""
+    inv2 = 1.0 / denom**2
+    g, f, ng = idx.slot_group, idx.slot_frac, idx.n_groups
+    if not idx.tied_slots:  # Breslow, or no tied deaths: f = 0
+        zero = np.zeros(ng)
+        return np.bincount(g, weights=inv2, minlength=ng), zero, zero
+    return (
+        np.bincount(g, weights=inv2, minlength=ng),
+        np.bincount(g, weights=f * inv2, minlength=ng),
+        np.bincount(g, weights=f * f * inv2, minlength=ng),
+    )
 
 
 def evaluate(idx: RiskSetIndex, x: np.ndarray, beta: np.ndarray, second: bool = True) -> Evaluation:
-    """Log partial likelihood, score and observed information at ``beta``."""
-    eta = x @ beta
-    shift = float(eta.max()) if eta.size else 0.0
-    w = np.exp(eta - shift)
-    p = x.shape[1]
-    wx = w[:, None] * x
-    if second:
-        wxx = wx[:, :, None] * x[:, None, :]
-        stacked = np.concatenate([w[:, None], wx, wxx.reshape(-1, p * p)], axis=1)
-    else:
-        stacked = np.concatenate([w[:, None], wx], axis=1)
-    rsum = _risk_sums(idx, stacked)
-    dsum = _death_sums(idx, stacked)
-    xd = _death_sums(idx, np.concatenate([x, eta[:, None]], axis=1))
-    g, f = idx.slot_group, idx.slot_frac[:, None]
-    denom = rsum[g, 0] - f[:, 0] * dsum[g, 0]
-    num1 = rsum[g, 1 : 1 + p] - f * dsum[g, 1 : 1 + p]
-    mean = num1 / denom[:, None]
-    loglik = float(xd[:, p].sum() - np.log(denom).sum() - shift * denom.shape[0])
-    score = xd[:, :p].sum(axis=0) - mean.sum(axis=0)
-    if second:
-        num2 = rsum[g, 1 + p :] - f * dsum[g, 1 + p :]
-        info = (num2 / denom[:, None]).sum(axis=0).reshape(p, p) - mean.T @ mean
-    else:
-        info = np.full((p, p), np.nan)
-    return Evaluation(loglik, score, info, denom, mean, shift)
+    """Log partial likelihood, score and observed information at ``beta`` (rows of ``x`` in
+    data order; lays the design out first: use :class:`CoxLayout` for repeated calls)."""
+    return CoxLayout.build(idx, x).evaluate(beta, second)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CoxFit:
     beta: np.ndarray
     evaluation: Evaluation
@@ -214,6 +264,7 @@ class CoxFit:
     iterations: int
     converged: bool
     message: str
+    layout: CoxLayout
 
 
 def newton_raphson(
@@ -229,14 +280,15 @@ def newton_raphson(
     Converged when the relative change in the log likelihood is below ``tol`` and the Newton
     step is below ``sqrt(tol)`` in every coordinate.
     """
-    p = x.shape[1]
+    layout = CoxLayout.build(idx, x)
+    p = layout.p
     beta = np.zeros(p) if init is None else np.asarray(init, float).copy()
-    ev0 = evaluate(idx, x, np.zeros(p))
+    ev0 = layout.evaluate(np.zeros(p))
     try:
         score_test = float(ev0.score @ np.linalg.solve(ev0.information, ev0.score))
     except np.linalg.LinAlgError:
         score_test = float("nan")
-    ev = ev0 if init is None else evaluate(idx, x, beta)
+    ev = ev0 if init is None else layout.evaluate(beta)
     converged, message, it = False, "", 0
     for it in range(1, max_iter + 1):  # noqa: B007
         try:
@@ -245,12 +297,12 @@ def newton_raphson(
             message = "singular information matrix (collinear covariates?)"
             break
         new_beta = beta + step
-        new = evaluate(idx, x, new_beta)
+        new = layout.evaluate(new_beta)
         halvings = 0
         while (not np.isfinite(new.loglik) or new.loglik < ev.loglik - 1e-12) and halvings < 30:
             step = step / 2
             new_beta = beta + step
-            new = evaluate(idx, x, new_beta)
+            new = layout.evaluate(new_beta)
             halvings += 1
         change = abs(new.loglik - ev.loglik) / max(abs(new.loglik), 1e-300)
         beta, ev = new_beta, new
@@ -262,22 +314,19 @@ def newton_raphson(
             break
     else:
         message = f"no convergence in {max_iter} iterations"
-    return CoxFit(beta, ev, ev0.loglik, score_test, it, converged, message)
+    return CoxFit(beta, ev, ev0.loglik, score_test, it, converged, message, layout)
 
 
 def group_hazard(idx: RiskSetIndex, ev: Evaluation) -> tuple[np.ndarray, np.ndarray]:
     """Per-group baseline hazard increment and the hazard-weighted mean, at eta's scale.
 
-    Returns ``(h, hm)``: ``h_g = sum_l 1/denom_l`` (Efron-adjusted, Breslow when f = 0) in the
-    units of ``exp(eta)`` (the shift removed) and ``hm_g = sum_l m_l / denom_l``.
+    Returns ``(h, hm)``: ``h_g = sum_l 1/Q_l`` (Efron-adjusted, Breslow when f = 0) in the
+    units of ``exp(eta)`` (the shift removed) and ``hm_g = sum_l m_l / Q_l``.
     """
     scale = np.exp(-ev.shift)
-    inv = 1.0 / ev.slot_denom
-    ng = idx.group_size.shape[0]
-    h = np.bincount(idx.slot_group, weights=inv, minlength=ng) * scale
-    hm = np.zeros((ng, ev.slot_mean.shape[1]))
-    np.add.at(hm, idx.slot_group, ev.slot_mean * inv[:, None] * scale)
-    return h, hm
+    c0, c1, _ = ev.squared_coefs
+    hm = (c0[:, None] * ev.risk1 - c1[:, None] * ev.death1) * scale
+    return ev.coef_a * scale, hm
 
 
 def score_residuals(
@@ -286,50 +335,42 @@ def score_residuals(
     """Score residuals (one row per data row), R's ``residuals(fit, "score")``.
 
     ``L_i = delta_i (x_i - mbar_g)
-    - exp(eta_i) sum_{k: i at risk} sum_l w_il (x_i - m_kl) / denom_kl``
+    - exp(eta_i) sum_{k: i at risk} sum_l w_il (x_i - m_kl) / Q_kl``
     with ``w_il = 1`` for rows at risk and ``1 - l/d_k`` for the deaths at ``t_k`` (Efron), and
     ``mbar_g`` the average of the slot means of the death's group.
     """
     n, p = x.shape
-    risk = np.exp(x @ beta)
-    ng = idx.group_size.shape[0]
-    scale = np.exp(-ev.shift)
-    inv = scale / ev.slot_denom
-    frac = idx.slot_frac
-    h = np.bincount(idx.slot_group, weights=inv, minlength=ng)
-    hm = np.zeros((ng, p))
-    np.add.at(hm, idx.slot_group, ev.slot_mean * inv[:, None])
-    # cumulative over groups sorted by (stratum, time): rows at risk when start < t_g <= stop
-    gorder = np.lexsort((idx.group_time, idx.group_stratum))
-    ch = np.concatenate([[0.0], np.cumsum(h[gorder])])
-    chm = np.vstack([np.zeros((1, p)), np.cumsum(hm[gorder], axis=0)])
-    m = idx.m
-    gt_rank = _group_rank(idx)
-    gkey = (idx.group_stratum * m + gt_rank)[gorder]
-    lo = np.searchsorted(gkey, idx.stratum * m, side="left")
-    hi = np.searchsorted(gkey, idx.stratum * m + idx.time_rank_stop, side="right")
-    a = ch[hi] - ch[lo]
-    b = chm[hi] - chm[lo]
-    if idx.time_rank_start is not None:
-        hi0 = np.searchsorted(gkey, idx.stratum * m + idx.time_rank_start, side="right")
-        a -= ch[hi0] - ch[lo]
-        b -= chm[hi0] - chm[lo]
-    resid = -risk[:, None] * (x * a[:, None] - b)
+    ng = idx.n_groups
+    # exp(eta_i) / Q in the scaled units: exp(eta_i - shift) / Q_scaled
+    w = np.exp(x @ beta - ev.shift)
+    c0, c1, c2 = ev.squared_coefs
+    h, fa = ev.coef_a, ev.coef_b
+    hm = c0[:, None] * ev.risk1 - c1[:, None] * ev.death1  # sum_l m_l / Q_l
+    fb = c1[:, None] * ev.risk1 - c2[:, None] * ev.death1  # sum_l f_l m_l / Q_l
+    # cumulative over groups (ordered by stratum, time): row i is at risk in (e_i, k_i]
+    ch = np.concatenate([[0.0], np.cumsum(h)])
+    chm = np.vstack([np.zeros((1, p)), np.cumsum(hm, axis=0)])
+    hi = idx.stop_group
+    if idx.entry_group is not None:
+        lo = idx.entry_group
+    else:
+        lo = np.full(n, -1, dtype=np.int64)
+    # rows with no group of their stratum at or before their start: from the stratum's start
+    first_of_stratum = np.zeros(ng, dtype=np.int64)
+    if ng:
+        new = np.r_[True, np.diff(idx.group_stratum) != 0]
+        first_of_stratum = np.maximum.accumulate(np.where(new, np.arange(ng), 0))
+    at_risk = hi >= 0
+    hi_c = np.maximum(hi, 0)
+    lo = np.where(lo >= 0, lo, first_of_stratum[hi_c] - 1 if ng else -1)
+    upper, lower = hi_c + 1, lo + 1
+    a = np.where(at_risk, ch[upper] - ch[lower], 0.0)
+    b = np.where(at_risk[:, None], chm[upper] - chm[lower], 0.0)
+    resid = -w[:, None] * (x * a[:, None] - b)
     # deaths: event term and the Efron down-weighting of their own group
     dr, dg = idx.death_rows, idx.death_group
-    mbar = np.zeros((ng, p))
-    np.add.at(mbar, idx.slot_group, ev.slot_mean)
-    mbar /= idx.group_size[:, None]
-    fa = np.bincount(idx.slot_group, weights=frac * inv, minlength=ng)
-    fb = np.zeros((ng, p))
-    np.add.at(fb, idx.slot_group, ev.slot_mean * (frac * inv)[:, None])
-    resid[dr] += x[dr] - mbar[dg] + risk[dr, None] * (x[dr] * fa[dg, None] - fb[dg])
+    mbar = (h[:, None] * ev.risk1 - fa[:, None] * ev.death1) / np.maximum(idx.group_size, 1)[
+        :, None
+    ]
+    resid[dr] += x[dr] - mbar[dg] + w[dr, None] * (x[dr] * fa[dg, None] - fb[dg])
     return resid
-
-
-def _group_rank(idx: RiskSetIndex) -> np.ndarray:
-    """Time rank (in the joint stop/start ranking) of each group's time."""
-    ranks = idx.time_rank_stop[idx.death_rows]
-    out = np.zeros(idx.group_size.shape[0], dtype=np.int64)
-    out[idx.death_group] = ranks
-    return out
