@@ -44,7 +44,11 @@ def main() -> None:
             warnings.simplefilter("always")
             nuts = fit_drr(trial, method="nuts", seed=1)
         print(f"nuts, hierarchical (2 chains)         {time.perf_counter() - t0:8.2f}    60.0")
-        print(f"converged={nuts.converged}; diagnostics: {nuts.diagnostics}")
+        d = nuts.diagnostics
+        print(
+            f"converged={nuts.converged}; divergences={d.divergences}, "
+            f"max R-hat={d.max_rhat:.4f}, min ESS={d.min_ess:.0f}"
+        )
         print(nuts.drr.round(3).to_string())
 
 
