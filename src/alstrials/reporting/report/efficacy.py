@@ -236,7 +236,8 @@ def _power_table(inputs: ReportInputs, result: InterimResult) -> pd.DataFrame:
 def efficacy_section(report: HtmlReport, inputs: ReportInputs) -> dict[str, pd.DataFrame]:
     """Add the efficacy section; return its tables."""
     result = inputs.result
-    assert result is not None  # the closed report only (internal invariant)
+    if result is None:  # the closed report only; the open report has no efficacy section
+        raise ValueError("efficacy_section needs the unblinded interim result")
     report.section("Efficacy: the primary endpoint")
     design = result.design
     m = result.z.size
