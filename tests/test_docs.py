@@ -1,4 +1,4 @@
-"""The tutorial notebook runs from top to bottom."""
+"""The documentation: the tutorial runs, notebooks carry cell ids, pages cite no outside files."""
 
 from __future__ import annotations
 
@@ -30,3 +30,21 @@ def test_readme_example_runs() -> None:
     exec(compile(block, "README.md example", "exec"), namespace)  # noqa: S102
     plt.close("all")
     assert namespace["lmm"].converged and namespace["cox"].converged
+
+
+def test_notebooks_carry_cell_ids() -> None:
+    """nbformat 4.5 cell ids on every cell, so nbformat does not warn."""
+    notebooks = sorted(DOCS.glob("*.ipynb"))
+    assert notebooks
+    for path in notebooks:
+        raw = json.loads(path.read_text())
+        assert (raw["nbformat"], raw["nbformat_minor"]) >= (4, 5), path.name
+        ids = [cell.get("id") for cell in raw["cells"]]
+        assert all(ids), f"{path.name}: cells without an id"
+        assert len(set(ids)) == len(ids), f"{path.name}: duplicate cell ids"
+
+
+def test_docs_cite_only_files_in_the_repository() -> None:
+    """No page cites CALIBRATION.md or other files kept outside the repository."""
+    for page in DOCS.glob("*.md"):
+        assert "CALIBRATION.md" not in page.read_text(), page.name
